@@ -1,0 +1,119 @@
+"""The loaded case: frozen dataclasses holding the English source text and parsed rules."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from collections.abc import Set
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+from lti_tool.simulation.conditions import Expression
+from lti_tool.simulation.conditions import Value
+
+if TYPE_CHECKING:
+    from lti_tool.simulation.analysis import Analysis
+    from lti_tool.simulation.texts import TextItem
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    title: str
+    publisher: str
+    year: int | str  # a year, or "n.d."
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ending:
+    title: str
+    debrief: str
+
+
+@dataclass(frozen=True, slots=True)
+class Effects:
+    set_to: Mapping[str, Value] = field(default_factory=dict)
+    add: Mapping[str, int] = field(default_factory=dict)
+
+    def apply(self, variables: Mapping[str, Value]) -> Mapping[str, Value]:
+        if not self.set_to and not self.add:
+            return variables
+        changed = dict(variables)
+        changed.update(self.set_to)
+        for name, amount in self.add.items():
+            current = changed[name]
+            assert isinstance(current, int)
+            changed[name] = current + amount
+        return MappingProxyType(changed)
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    id: str
+    text: str
+    feedback: str
+    next: str
+    when: str | None = None  # the condition as written
+    condition: Expression | None = None  # the condition parsed
+    effects: Effects = field(default_factory=Effects)
+    points: Mapping[str, int] = field(default_factory=dict)
+    critical: bool = False
+    noticed: tuple[str, ...] = ()
+    missed: tuple[str, ...] = ()
+    line: int = 0
+
+    @property
+    def total_points(self) -> int:
+        return sum(self.points.values())
+
+    def is_offered(self, variables: Mapping[str, Value], visited: Set[str]) -> bool:
+        return self.condition is None or self.condition.evaluate(variables, visited) is True
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    id: str
+    text: str
+    observations: tuple[str, ...] = ()
+    speaker: tuple[tuple[str, str], ...] = ()  # (who, line)
+    indicators: tuple[str, ...] = ()
+    choices: tuple[Choice, ...] = ()
+    ending: Ending | None = None
+    line: int = 0
+
+    @property
+    def is_ending(self) -> bool:
+        return self.ending is not None
+
+    def choice(self, choice_id: str) -> Choice | None:
+        for choice in self.choices:
+            if choice.id == choice_id:
+                return choice
+        return None
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    version: int
+    title: str
+    summary: str
+    modules: tuple[str, ...]
+    setting: str
+    learner_role: str
+    minutes: int
+    content_note: str
+    critical_cap: float
+    dimensions: Mapping[str, str]  # id -> label
+    indicators: Mapping[str, str]  # id -> label
+    sources: tuple[Source, ...]
+    variables: Mapping[str, Value]  # name -> initial value
+    start: str
+    nodes: Mapping[str, Node]  # in file order
+    source_path: Path
+    decision_node_count: int
+    ending_node_ids: tuple[str, ...]
+    analysis: Analysis = field(repr=False)
+    texts: tuple[TextItem, ...] = field(repr=False)
