@@ -1,0 +1,59 @@
+"""The application factory: configuration, extensions, blueprints, in a fixed order."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from lti_tool import config
+from lti_tool import db
+from lti_tool import errors
+from lti_tool import i18n
+from lti_tool import security
+from lti_tool.paths import STATIC_DIR
+from lti_tool.paths import TEMPLATES_DIR
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    instance_path = (overrides or {}).get("INSTANCE_PATH") or os.environ.get(
+        "LTI_TOOL_INSTANCE_PATH"
+    )
+    app = Flask(
+        "lti_tool",
+        instance_path=str(instance_path) if instance_path else None,
+        instance_relative_config=True,
+        template_folder=str(TEMPLATES_DIR),
+        static_folder=str(STATIC_DIR),
+    )
+    config.load(app, overrides)
+    _logging(app)
+    db.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    _blueprints(app)
+    config.validate(app)
+    return app
+
+
+def _logging(app: Flask) -> None:
+    level = getattr(logging, str(app.config["LOG_LEVEL"]).upper(), logging.INFO)
+    logging.getLogger("lti_tool").setLevel(level)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+def _blueprints(app: Flask) -> None:
+    from lti_tool import lti
+    from lti_tool.lti import runtime
+
+    runtime.init_app(app)
+    app.register_blueprint(lti.bp)
+    if app.config["DEMO"]:
+        from lti_tool import sandbox
+
+        sandbox.init_app(app)

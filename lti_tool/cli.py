@@ -1,0 +1,273 @@
+"""``lti-tool``: a Flask CLI group over ``create_app`` (so ``lti-tool run`` and ``lti-tool routes``
+work too), with the commands administrators and developers need."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask import current_app
+from flask.cli import FlaskGroup
+from flask.cli import with_appcontext
+
+from lti_tool import migrate
+from lti_tool.app import create_app
+from lti_tool.db import new_session
+from lti_tool.lti import keys as tool_keys
+from lti_tool.lti.registrations import RegistrationError
+from lti_tool.lti.registrations import add_registration
+from lti_tool.lti.registrations import list_registrations
+from lti_tool.lti.registrations import remove_registration
+
+
+def _create_app() -> Flask:
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=True)
+def main() -> None:
+    """AMELIE case simulations: an LTI 1.3 tool for Moodle and Canvas."""
+
+
+def _engine(app: Flask):  # type: ignore[no-untyped-def]
+    return app.extensions["lti_tool.engine"]
+
+
+# -- database -------------------------------------------------------------------------------
+
+
+@main.group()
+def db() -> None:
+    """Database schema (Alembic migrations)."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Migrate the database to REVISION (default: the newest)."""
+    migrate.upgrade(_engine(current_app), revision)
+    click.echo(f"database at {migrate.current(_engine(current_app))}")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+@with_appcontext
+def db_downgrade(revision: str) -> None:
+    """Migrate the database back to REVISION."""
+    migrate.downgrade(_engine(current_app), revision)
+    click.echo(f"database at {migrate.current(_engine(current_app))}")
+
+
+@db.command("current")
+@with_appcontext
+def db_current() -> None:
+    """Print the database's migration revision."""
+    click.echo(migrate.current(_engine(current_app)) or "empty (run `lti-tool db upgrade`)")
+
+
+# -- platforms ------------------------------------------------------------------------------
+
+
+def _print_tool_urls(base: str) -> None:
+    click.echo("Enter these on the platform's side:")
+    click.echo(f"  Initiate login URL (OIDC login):   {base}/lti/login")
+    click.echo(f"  Redirection URI / target link URI: {base}/lti/launch")
+    click.echo(f"  Public keyset URL (JWKS):          {base}/lti/jwks.json")
+    click.echo(f"  Deep linking / content selection:  {base}/lti/launch")
+
+
+def _base_url_or_hint() -> str:
+    base = current_app.config["BASE_URL"]
+    if not base:
+        click.echo(
+            "LTI_TOOL_BASE_URL is not set; showing http://127.0.0.1:5000. "
+            "Set it to the tool's public https:// address.",
+            err=True,
+        )
+        return "http://127.0.0.1:5000"
+    return str(base)
+
+
+@main.group()
+def platform() -> None:
+    """Register LMS platforms (Moodle, Canvas, …)."""
+
+
+@platform.command("add")
+@click.option("--issuer", required=True, help="The platform's issuer (Moodle: its wwwroot).")
+@click.option("--client-id", required=True)
+@click.option("--auth-login-url", required=True, help="The platform's OIDC auth endpoint.")
+@click.option("--auth-token-url", required=True, help="The platform's OAuth2 token endpoint.")
+@click.option("--key-set-url", required=True, help="The platform's public keyset (JWKS) URL.")
+@click.option("--deployment-id", "deployment_ids", multiple=True, required=True)
+@click.option("--name", default="", help="A name for administrators.")
+@click.option("--audience", default=None, help="Token endpoint audience, if not its URL.")
+@click.option(
+    "--deployment-policy",
+    type=click.Choice(["accept", "reject"]),
+    default=None,
+    help="Unknown deployment ids of this registration: accept and record, or reject.",
+)
+@click.option("--default-locale", default=None, help="Language when a launch names none.")
+@click.option("--default-country", default=None, help="Country for referral contacts (gr, be, …).")
+@with_appcontext
+def platform_add(
+    issuer: str,
+    client_id: str,
+    auth_login_url: str,
+    auth_token_url: str,
+    key_set_url: str,
+    deployment_ids: tuple[str, ...],
+    name: str,
+    audience: str | None,
+    deployment_policy: str | None,
+    default_locale: str | None,
+    default_country: str | None,
+) -> None:
+    """Register a platform, or update its registration in place."""
+    session = new_session(current_app)
+    try:
+        add_registration(
+            session,
+            issuer=issuer,
+            client_id=client_id,
+            auth_login_url=auth_login_url,
+            auth_token_url=auth_token_url,
+            key_set_url=key_set_url,
+            deployment_ids=list(deployment_ids),
+            name=name,
+            auth_audience=audience,
+            deployment_policy=deployment_policy,
+            default_locale=default_locale,
+            default_country=default_country,
+        )
+        session.commit()
+    except RegistrationError as exc:
+        session.rollback()
+        raise click.UsageError(str(exc)) from exc
+    finally:
+        session.close()
+    click.echo(f"registered {issuer} (client id {client_id})")
+    _print_tool_urls(_base_url_or_hint())
+
+
+@platform.command("list")
+@with_appcontext
+def platform_list() -> None:
+    """List registrations and their deployments."""
+    session = new_session(current_app)
+    try:
+        registrations = list_registrations(session)
+        if not registrations:
+            click.echo("no platforms registered (see `lti-tool platform add --help`)")
+        for reg in registrations:
+            policy = reg.deployment_policy or current_app.config["DEPLOYMENT_POLICY"]
+            click.echo(
+                f"{reg.platform.issuer}  client_id={reg.client_id}  name={reg.platform.name}"
+            )
+            click.echo(f"  login:  {reg.auth_login_url}")
+            click.echo(f"  token:  {reg.auth_token_url}")
+            click.echo(f"  jwks:   {reg.key_set_url}")
+            click.echo(f"  unknown deployments: {policy}")
+            for dep in reg.deployments:
+                marker = " (accepted from a launch)" if dep.origin == "auto" else ""
+                click.echo(f"  deployment {dep.deployment_id}{marker}")
+    finally:
+        session.close()
+
+
+@platform.command("remove")
+@click.option("--issuer", required=True)
+@click.option("--client-id", required=True)
+@with_appcontext
+def platform_remove(issuer: str, client_id: str) -> None:
+    """Remove a registration (and everything recorded under it)."""
+    session = new_session(current_app)
+    try:
+        removed = remove_registration(session, issuer, client_id)
+        session.commit()
+    finally:
+        session.close()
+    if not removed:
+        raise click.ClickException(f"no registration for {issuer} with client id {client_id}")
+    click.echo(f"removed {issuer} (client id {client_id})")
+
+
+@main.command("urls")
+@with_appcontext
+def urls() -> None:
+    """Print the URLs a platform administrator enters for this tool."""
+    _print_tool_urls(_base_url_or_hint())
+
+
+# -- keys -----------------------------------------------------------------------------------
+
+
+@main.group()
+def keys() -> None:
+    """The tool's signing keys (published at /lti/jwks.json)."""
+
+
+def _keys_dir() -> Path:
+    return Path(current_app.config["KEYS_DIR"])
+
+
+@keys.command("generate")
+@with_appcontext
+def keys_generate() -> None:
+    """Create a signing key when none is current."""
+    info = tool_keys.ensure_key(_keys_dir(), current_app.config["KEY_BITS"])
+    click.echo(f"current key {info.kid}")
+
+
+@keys.command("rotate")
+@with_appcontext
+def keys_rotate() -> None:
+    """Create a new signing key; the previous one stays published for the grace period."""
+    new, retired = tool_keys.rotate(_keys_dir(), current_app.config["KEY_BITS"])
+    click.echo(f"new current key {new.kid}")
+    for info in retired:
+        click.echo(
+            f"retired {info.kid}: still in the JWKS for "
+            f"{current_app.config['KEY_GRACE_HOURS']} hours"
+        )
+
+
+@keys.command("list")
+@with_appcontext
+def keys_list() -> None:
+    """List keys: current, retired but published, retired."""
+    from datetime import UTC
+    from datetime import datetime
+    from datetime import timedelta
+
+    grace = timedelta(hours=current_app.config["KEY_GRACE_HOURS"])
+    now = datetime.now(UTC)
+    for info in tool_keys.list_keys(_keys_dir()):
+        if info.retired_at is None:
+            status = "current"
+        elif info.is_published(now, grace):
+            status = f"retired {info.retired_at:%Y-%m-%d %H:%M}, published until grace ends"
+        else:
+            status = f"retired {info.retired_at:%Y-%m-%d %H:%M}"
+        click.echo(f"{info.kid}  created {info.created_at:%Y-%m-%d %H:%M}  {status}")
+
+
+# -- demo -----------------------------------------------------------------------------------
+
+
+@main.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def demo(host: str, port: int) -> None:
+    """Migrate a SQLite database, create keys, register the sandbox platform and serve."""
+    from lti_tool.sandbox.demo import run_demo
+
+    sys.exit(run_demo(host, port))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

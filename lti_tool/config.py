@@ -1,0 +1,126 @@
+"""Settings: defaults, then the instance file, then the environment, then explicit overrides.
+
+Every setting is documented in the README's configuration table. Unprefixed names
+(``DATABASE_URL``, ``SECRET_KEY``, ``REDIS_URL``) follow common deployment practice;
+everything else uses the ``LTI_TOOL_`` prefix (``LTI_TOOL_KEYS_DIR`` → ``KEYS_DIR``).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+LANGUAGES = ("en", "el", "it", "de", "nl", "fr")
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot work; the message lists every problem."""
+
+
+class Defaults:
+    DEMO = False
+    BASE_URL = ""
+    BEHIND_PROXY = False
+    KEYS_DIR = "keys"
+    KEY_BITS = 2048
+    KEY_GRACE_HOURS = 72
+    JWT_LEEWAY_SECONDS = 30
+    STATE_TTL_SECONDS = 600
+    LAUNCH_TOKEN_TTL_SECONDS = 4 * 3600
+    PLATFORM_JWKS_TTL_SECONDS = 3600
+    PLATFORM_JWKS_MIN_REFETCH_SECONDS = 10
+    REGISTRATION_CACHE_SECONDS = 10
+    DEPLOYMENT_POLICY = "accept"
+    HTTP_TIMEOUT_SECONDS = 10.0
+    MAX_CONTENT_LENGTH = 256 * 1024
+    MAX_FORM_MEMORY_SIZE = 256 * 1024
+    DEFAULT_LOCALE = "en"
+    LANGUAGES = LANGUAGES
+    DEFAULT_COUNTRY = ""
+    CASE_PATHS: tuple[str, ...] = ()
+    SANDBOX_TOOL_BASE_URL = ""
+    SANDBOX_ISSUER = ""
+    SANDBOX_DATABASE_URL = ""
+    GRADE_WORKER_THREAD = None  # None: on in demo mode, off otherwise
+    LOG_LEVEL = "INFO"
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_HTTPONLY = True
+
+
+_UNPREFIXED = ("DATABASE_URL", "SECRET_KEY", "REDIS_URL")
+
+
+def load(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    for name in _UNPREFIXED:
+        if os.environ.get(name):
+            app.config[name] = os.environ[name]
+    app.config.from_prefixed_env("LTI_TOOL")
+    if overrides:
+        app.config.update(overrides)
+    _derive(app)
+
+
+def _derive(app: Flask) -> None:
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'lti_tool.sqlite3'}"
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
+    keys_dir = Path(app.config["KEYS_DIR"])
+    app.config["KEYS_DIR"] = str(keys_dir if keys_dir.is_absolute() else Path.cwd() / keys_dir)
+    if isinstance(app.config["CASE_PATHS"], str):
+        app.config["CASE_PATHS"] = tuple(p for p in app.config["CASE_PATHS"].split(os.pathsep) if p)
+    app.config["BASE_URL"] = str(app.config.get("BASE_URL") or "").rstrip("/")
+    if app.config["GRADE_WORKER_THREAD"] is None:
+        app.config["GRADE_WORKER_THREAD"] = bool(app.config["DEMO"])
+    if not app.config.get("SANDBOX_DATABASE_URL"):
+        app.config["SANDBOX_DATABASE_URL"] = f"sqlite:///{instance / 'sandbox.sqlite3'}"
+
+
+def _instance_secret(path: Path) -> str:
+    """Generate the secret once and keep it in the instance folder, readable by the owner only."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    value = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker won the race
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+    return value
+
+
+def validate(app: Flask) -> None:
+    config = app.config
+    problems = []
+    if len(str(config.get("SECRET_KEY", ""))) < 32:
+        problems.append("SECRET_KEY must be at least 32 characters long")
+    if config["DEPLOYMENT_POLICY"] not in ("accept", "reject"):
+        problems.append("LTI_TOOL_DEPLOYMENT_POLICY must be 'accept' or 'reject'")
+    if config["DEFAULT_LOCALE"] not in config["LANGUAGES"]:
+        problems.append("LTI_TOOL_DEFAULT_LOCALE must be one of " + ", ".join(config["LANGUAGES"]))
+    if config["KEY_BITS"] < 2048:
+        problems.append("LTI_TOOL_KEY_BITS must be at least 2048")
+    if config["BASE_URL"] and not config["BASE_URL"].startswith(("https://", "http://")):
+        problems.append("LTI_TOOL_BASE_URL must be an absolute http(s) URL")
+    for name in (
+        "JWT_LEEWAY_SECONDS",
+        "STATE_TTL_SECONDS",
+        "LAUNCH_TOKEN_TTL_SECONDS",
+        "PLATFORM_JWKS_TTL_SECONDS",
+    ):
+        if not isinstance(config[name], int) or config[name] < 0:
+            problems.append(f"LTI_TOOL_{name} must be a non-negative integer")
+    if problems:
+        raise ConfigError("; ".join(problems))

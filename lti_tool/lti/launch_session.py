@@ -1,0 +1,90 @@
+"""What the user wings get from the LTI adapter: the accepted launch, and later the launch that a
+page's token names."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from typing import TypeVar
+
+from flask import current_app
+from flask import g
+from flask import request
+from flask_babel import gettext as _
+
+from lti_tool.db import get_session
+from lti_tool.errors import error_page
+from lti_tool.i18n.locale import supported_locale
+from lti_tool.lti import tokens
+from lti_tool.lti.claims import LaunchContext
+from lti_tool.lti.models import Launch
+from lti_tool.lti.models import LearnerAccount
+from lti_tool.lti.registrations import RegistrationRecord
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptedLaunch:
+    """Handed to the wing that handles a message type, inside the launch's transaction."""
+
+    launch: Launch
+    context: LaunchContext
+    registration: RegistrationRecord
+    token: str
+
+
+def set_page_launch(launch: Launch, chosen_locale: str | None) -> str:
+    """Make ``launch`` the current one for this page and return a fresh token for its forms.
+
+    ``chosen_locale`` is a language picked from the menu during this session; it wins over the
+    language negotiated at launch."""
+    g.launch = launch
+    g.locale = chosen_locale or launch.locale
+    g.launch_token = tokens.issue(launch.id, chosen_locale)
+    return str(g.launch_token)
+
+
+def remember_language(session: Any, learner_id: int, locale: str) -> None:
+    learner = session.get(LearnerAccount, learner_id)
+    if learner is not None and learner.preferred_locale != locale:
+        learner.preferred_locale = locale
+
+
+def current_launch() -> Launch:
+    return g.launch  # type: ignore[no-any-return]
+
+
+def launch_required(view: F) -> F:
+    """Load the launch named by the posted token, or answer 401 with a way forward."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        raw = request.form.get(tokens.FIELD) if request.method == "POST" else None
+        try:
+            token = tokens.verify(raw)
+        except tokens.LaunchTokenInvalid as exc:
+            if exc.expired:
+                return error_page(401)
+            return error_page(
+                401,
+                _("This page needs the activity to be opened from your course"),
+                _("Open the activity again from your course; the tool keeps your progress."),
+            )
+        session = get_session()
+        launch = session.get(Launch, token.launch_id)
+        if launch is None:
+            return error_page(401)
+        chosen = token.locale
+        switch = supported_locale(request.form.get("lang"), current_app.config["LANGUAGES"])
+        if switch:
+            chosen = switch
+            remember_language(session, launch.learner_id, switch)
+            session.commit()
+        g.language_switch = bool(switch)
+        set_page_launch(launch, chosen)
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]

@@ -1,0 +1,73 @@
+"""The LTI adapter's long-lived parts, one set per application (and so per process)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+from typing import Any
+
+from flask import Flask
+from flask import current_app
+
+from lti_tool.lti.keys import Keyring
+from lti_tool.lti.keys import ensure_key
+from lti_tool.lti.platform_keys import PlatformKeyCache
+from lti_tool.lti.registrations import RegistrationCache
+from lti_tool.lti.state_store import DatabaseStateStore
+from lti_tool.lti.state_store import RedisStateStore
+from lti_tool.lti.state_store import StateStore
+
+if TYPE_CHECKING:
+    from flask.typing import ResponseReturnValue
+
+    from lti_tool.lti.launch_session import AcceptedLaunch
+
+LaunchHandler = Callable[["AcceptedLaunch"], "ResponseReturnValue"]
+
+
+@dataclass
+class LtiRuntime:
+    keyring: Keyring
+    platform_keys: PlatformKeyCache
+    registrations: RegistrationCache
+    states: StateStore
+    handlers: dict[str, LaunchHandler] = field(default_factory=dict)
+
+
+def init_app(app: Flask) -> None:
+    config = app.config
+    keys_dir = Path(config["KEYS_DIR"])
+    ensure_key(keys_dir, config["KEY_BITS"])
+    states: StateStore
+    if config.get("REDIS_URL"):
+        import redis
+
+        states = RedisStateStore(redis.Redis.from_url(config["REDIS_URL"]))
+    else:
+        states = DatabaseStateStore()
+    app.extensions["lti_tool.lti"] = LtiRuntime(
+        keyring=Keyring(
+            keys_dir,
+            grace=timedelta(hours=config["KEY_GRACE_HOURS"]),
+            check_every=float(config.get("KEYS_RECHECK_SECONDS", 2.0)),
+        ),
+        platform_keys=PlatformKeyCache(
+            ttl=config["PLATFORM_JWKS_TTL_SECONDS"],
+            min_refetch=config["PLATFORM_JWKS_MIN_REFETCH_SECONDS"],
+            timeout=config["HTTP_TIMEOUT_SECONDS"],
+        ),
+        registrations=RegistrationCache(config["REGISTRATION_CACHE_SECONDS"]),
+        states=states,
+    )
+
+
+def runtime(app: Any = None) -> LtiRuntime:
+    return (app or current_app).extensions["lti_tool.lti"]  # type: ignore[no-any-return]
+
+
+def register_handler(app: Flask, message_type: str, handler: LaunchHandler) -> None:
+    runtime(app).handlers[message_type] = handler

@@ -1,0 +1,374 @@
+"""``/lti/login``, ``/lti/launch`` and ``/lti/jwks.json``."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from urllib.parse import parse_qsl
+from urllib.parse import urlencode
+from urllib.parse import urlsplit
+from urllib.parse import urlunsplit
+
+from flask import Response
+from flask import current_app
+from flask import g
+from flask import jsonify
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from lti_tool.db import get_session
+from lti_tool.db import utcnow
+from lti_tool.errors import error_page
+from lti_tool.errors import new_reference
+from lti_tool.i18n.locale import launch_locale
+from lti_tool.i18n.locale import supported_locale
+from lti_tool.lti import bp
+from lti_tool.lti import records
+from lti_tool.lti.claims import LAUNCH_PRESENTATION
+from lti_tool.lti.claims import LaunchContext
+from lti_tool.lti.launch_session import AcceptedLaunch
+from lti_tool.lti.launch_session import set_page_launch
+from lti_tool.lti.models import Launch
+from lti_tool.lti.models import LearnerAccount
+from lti_tool.lti.runtime import runtime
+from lti_tool.lti.state_store import ConsumeResult
+from lti_tool.lti.state_store import binding_matches
+from lti_tool.lti.state_store import new_login
+from lti_tool.lti.tool_conf import DbToolConf
+from lti_tool.lti.validation import FormRequest
+from lti_tool.lti.validation import LaunchRejected
+from lti_tool.lti.validation import ToolMessageLaunch
+from lti_tool.lti.validation import ValidatedLaunch
+from lti_tool.public_urls import base_url
+from lti_tool.public_urls import origin
+from lti_tool.public_urls import public_url
+
+log = logging.getLogger("lti_tool.launch")
+
+STATE_COOKIE = "lti_state_"
+MAX_PARAM_LENGTH = 4096
+
+REJECTIONS = {
+    "malformed": (
+        _l("The launch could not be read"),
+        _l(
+            "The platform sent a launch the tool could not read. Open the activity again from your course; if it keeps happening, tell your LMS administrator."
+        ),
+    ),
+    "state": (
+        _l("This launch could not be matched to your browser"),
+        _l(
+            "This happens when the browser blocks cookies inside the course page, or when a launch page was reloaded. Open the activity again from your course; if it keeps happening, open it in a new window or tab."
+        ),
+    ),
+    "replay": (
+        _l("This launch has already been used"),
+        _l(
+            "Each launch works once, so that nobody can reuse it. Open the activity again from your course."
+        ),
+    ),
+    "expired": (
+        _l("This launch has expired"),
+        _l(
+            "The launch took too long to arrive, or the clocks of the platform and the tool disagree. Open the activity again from your course."
+        ),
+    ),
+    "signature": (
+        _l("The launch could not be verified"),
+        _l(
+            "Its signature does not match the platform's published keys. Your LMS administrator should check the public keyset URL in the tool registration."
+        ),
+    ),
+    "audience": (
+        _l("The launch was meant for another tool"),
+        _l("Your LMS administrator should check the client ID in the tool registration."),
+    ),
+    "registration": (
+        _l("This platform is not registered with the tool"),
+        _l(
+            "Your LMS administrator needs to register this platform (issuer and client ID) with the tool before it can be used."
+        ),
+    ),
+    "deployment": (
+        _l("This deployment of the tool is not registered"),
+        _l("Your LMS administrator needs to add this deployment ID to the tool registration."),
+    ),
+    "claims": (
+        _l("The launch is missing required information"),
+        _l(
+            "The platform did not send everything an LTI 1.3 launch needs. Your LMS administrator can find the reason in the tool's log under the reference below."
+        ),
+    ),
+    "unsupported": (
+        _l("This kind of launch is not supported"),
+        _l("The tool supports resource links, deep linking and submission review."),
+    ),
+    "target": (
+        _l("The launch points to another site"),
+        _l(
+            "The target link of this launch is not on this tool. Your LMS administrator should check the tool URL in the registration."
+        ),
+    ),
+}
+
+
+def _reject(exc: LaunchRejected, where: str, iss: str | None = None) -> Response:
+    get_session().rollback()
+    reference = new_reference()
+    log.warning(
+        "%s rejected ref=%s code=%s status=%s reason=%s iss=%s",
+        where,
+        reference,
+        exc.code,
+        exc.status,
+        exc.detail,
+        (iss or "-")[:200],
+    )
+    title, message = REJECTIONS.get(exc.code, REJECTIONS["malformed"])
+    return error_page(exc.status, str(title), str(message), reference=reference)
+
+
+def _param(name: str) -> str:
+    value = request.values.get(name, "")
+    if len(value) > MAX_PARAM_LENGTH:
+        raise LaunchRejected("malformed", f"parameter {name} too long")
+    return value
+
+
+def _with_query(url: str, params: dict[str, str]) -> str:
+    """Add parameters to a URL that may already carry a query string (Moodle's often do)."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True) + list(params.items())
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def _set_state_cookie(response: Response, state: str, binding: str) -> None:
+    secure = request.is_secure
+    response.set_cookie(
+        STATE_COOKIE + state,
+        binding,
+        max_age=current_app.config["STATE_TTL_SECONDS"],
+        path="/lti/",
+        httponly=True,
+        secure=secure,
+        samesite="None" if secure else "Lax",
+        partitioned=secure,
+    )
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response:
+    iss = request.values.get("iss")
+    try:
+        iss = _param("iss")
+        login_hint = _param("login_hint")
+        target_link_uri = _param("target_link_uri")
+        storage_target = _param("lti_storage_target")
+        if not iss or not login_hint:
+            raise LaunchRejected("malformed", "login without iss or login_hint")
+        if target_link_uri and origin(target_link_uri) != origin(base_url()):
+            raise LaunchRejected("target", "target_link_uri is not on this tool")
+        session = get_session()
+        registration = runtime().registrations.registration(
+            session, iss, _param("client_id") or None
+        )
+        if registration is None:
+            raise LaunchRejected("registration", "login for an unknown issuer/client_id")
+        pending = new_login()
+        runtime().states.save(
+            session, pending, registration.id, utcnow(), current_app.config["STATE_TTL_SECONDS"]
+        )
+        session.commit()
+    except LaunchRejected as exc:
+        return _reject(exc, "login", iss)
+    auth_params = {
+        "scope": "openid",
+        "response_type": "id_token",
+        "response_mode": "form_post",
+        "prompt": "none",
+        "client_id": registration.client_id,
+        "redirect_uri": public_url("lti.launch"),
+        "state": pending.state,
+        "nonce": pending.nonce,
+        "login_hint": login_hint,
+    }
+    message_hint = _param("lti_message_hint")
+    if message_hint:
+        auth_params["lti_message_hint"] = message_hint
+    if storage_target:
+        auth_params["lti_storage_target"] = storage_target
+    auth_url = _with_query(registration.auth_login_url, auth_params)
+    if storage_target:
+        response = Response(
+            render_template(
+                "lti/storage_login.html",
+                page="storage-login",
+                target=storage_target,
+                platform_origin=origin(registration.auth_login_url),
+                key=STATE_COOKIE + pending.state,
+                value=pending.binding,
+                next_url=auth_url,
+            )
+        )
+    else:
+        response = redirect(auth_url, code=302)
+    _set_state_cookie(response, pending.state, pending.binding)
+    return response
+
+
+def _same_origin_post() -> bool:
+    sent_origin = request.headers.get("Origin")
+    if sent_origin:
+        return sent_origin == origin(request.host_url)
+    return request.headers.get("Sec-Fetch-Site") == "same-origin"
+
+
+@bp.post("/launch")
+def launch() -> Response:
+    form = {key: request.form.get(key, "") for key in request.form}
+    iss = None
+    validator: ToolMessageLaunch | None = None
+    try:
+        config = current_app.config
+        rt = runtime()
+        session = get_session()
+        validator = ToolMessageLaunch(
+            FormRequest(form, request.is_secure),
+            DbToolConf(session, rt.registrations, rt.keyring),
+            rt.platform_keys,
+            leeway=config["JWT_LEEWAY_SECONDS"],
+            default_policy=config["DEPLOYMENT_POLICY"],
+        )
+        validated = validator.validate_launch()
+        iss = validated.registration.issuer
+        state = form.get("state", "")
+        if not state or len(state) > 64:
+            raise LaunchRejected("state", "no state in the launch")
+        now = utcnow()
+        pending = rt.states.peek(session, state, now)
+        if pending is None:
+            raise LaunchRejected("state", "unknown or expired state")
+        if pending.used:
+            raise LaunchRejected("replay", "state and nonce already used")
+        binding = request.cookies.get(STATE_COOKIE + state)
+        storage_target = form.get("lti_storage_target", "")
+        if not binding_matches(pending, binding):
+            if not storage_target:
+                raise LaunchRejected("state", "no state cookie and no platform storage")
+            stored = form.get("lti_storage_binding")
+            if stored is None:
+                return _storage_check_page(form, validated.registration.auth_login_url, state)
+            if not _same_origin_post() or not binding_matches(pending, stored):
+                raise LaunchRejected("state", "platform storage did not confirm the state")
+        if pending.nonce != validated.body["nonce"]:
+            raise LaunchRejected("state", "nonce does not belong to this state")
+        result = rt.states.consume(
+            session, state, validated.body["nonce"], validated.registration.id, now
+        )
+        if result is ConsumeResult.USED:
+            raise LaunchRejected("replay", "state and nonce already used")
+        if result is ConsumeResult.EXPIRED:
+            raise LaunchRejected("expired", "the login expired before the launch")
+        if result is not ConsumeResult.OK:
+            raise LaunchRejected("state", f"state could not be consumed ({result.value})")
+        accepted = _record(session, validated, now)
+        handler = rt.handlers.get(validated.context.message_type, _landing_page)
+        response = current_app.make_response(handler(accepted))
+        session.commit()
+    except LaunchRejected as exc:
+        g.locale = _claimed_locale(validator)
+        return _reject(exc, "launch", iss)
+    response.delete_cookie(STATE_COOKIE + state, path="/lti/")
+    return response
+
+
+def _claimed_locale(validator: ToolMessageLaunch | None) -> str | None:
+    """The language the (maybe unverified) token asks for, to explain a rejection in it."""
+    body = validator.unverified_body() if validator is not None else {}
+    presentation = body.get(LAUNCH_PRESENTATION)
+    claimed = presentation.get("locale") if isinstance(presentation, dict) else None
+    return supported_locale(
+        claimed if isinstance(claimed, str) else None, current_app.config["LANGUAGES"]
+    )
+
+
+def _storage_check_page(form: dict[str, str], auth_login_url: str, state: str) -> Response:
+    """No cookie came back: ask the platform's storage, then post the launch again."""
+    get_session().rollback()
+    return Response(
+        render_template(
+            "lti/storage_launch.html",
+            page="storage-launch",
+            fields={k: form[k] for k in ("id_token", "state", "lti_storage_target") if k in form},
+            target=form["lti_storage_target"],
+            platform_origin=origin(auth_login_url),
+            key=STATE_COOKIE + state,
+        )
+    )
+
+
+def _record(session: Session, validated: ValidatedLaunch, now: datetime) -> AcceptedLaunch:
+    ctx = validated.context
+    registration = validated.registration
+    deployment_pk = records.ensure_deployment(
+        session, registration, validated.deployment, ctx.deployment_id, now
+    )
+    learner_id = records.record_learner(session, registration.platform_id, ctx, now)
+    course_id = records.record_course(session, registration.platform_id, ctx, now)
+    resource_link_id = records.record_resource_link(session, registration, course_id, ctx, now)
+    learner = session.get(LearnerAccount, learner_id)
+    locale = launch_locale(
+        ctx.locale or registration.platform_default_locale,
+        learner.preferred_locale if learner else None,
+    )
+    row = Launch(
+        registration_id=registration.id,
+        deployment_id=deployment_pk,
+        learner_id=learner_id,
+        course_id=course_id,
+        resource_link_id=resource_link_id,
+        message_type=ctx.message_type,
+        roles=list(ctx.roles)[:50],
+        is_staff=ctx.staff,
+        is_test_user=ctx.test_user,
+        locale=locale,
+        message_data=_message_data(ctx),
+        return_url=ctx.return_url,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    token = set_page_launch(row, None)
+    return AcceptedLaunch(launch=row, context=ctx, registration=registration, token=token)
+
+
+def _message_data(ctx: LaunchContext) -> dict[str, object]:
+    data: dict[str, object] = {}
+    if ctx.deep_linking:
+        data["deep_linking"] = ctx.deep_linking
+    if ctx.for_user_sub:
+        data["for_user_sub"] = ctx.for_user_sub
+    if ctx.custom:
+        data["custom"] = ctx.custom
+    return data
+
+
+def _landing_page(accepted: AcceptedLaunch) -> str:
+    ctx = accepted.context
+    return render_template(
+        "lti/launched.html",
+        page="launch",
+        staff=ctx.staff,
+        course_title=ctx.context_title,
+        resource_title=ctx.resource_link_title,
+    )
+
+
+@bp.get("/jwks.json")
+def jwks() -> Response:
+    response = jsonify(runtime().keyring.jwks())
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response

@@ -1,0 +1,8 @@
+"""Every table of the tool's schema, for Alembic (the sandbox platform's tables are not here)."""
+
+from lti_tool.db import Base
+from lti_tool.lti import models as lti_models
+
+metadata = Base.metadata
+
+__all__ = ["lti_models", "metadata"]

@@ -1,0 +1,269 @@
+"""The sandbox's pages: pick a person and launch the tool in an iframe, the OIDC auth endpoint,
+and the gradebook."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Response
+from flask import abort
+from flask import current_app
+from flask import render_template
+from flask import request
+from sqlalchemy import select
+
+from lti_tool.sandbox import CLIENT_ID
+from lti_tool.sandbox import CONTEXT_ID
+from lti_tool.sandbox import CONTEXT_TITLE
+from lti_tool.sandbox import DEPLOYMENT_ID
+from lti_tool.sandbox import bp
+from lti_tool.sandbox import state
+from lti_tool.sandbox.signing import sign
+from lti_tool.sandbox.store import SbLaunchRequest
+from lti_tool.sandbox.store import SbLineItem
+from lti_tool.sandbox.store import SbResourceLink
+from lti_tool.sandbox.store import SbScore
+from lti_tool.sandbox.store import SbUser
+from lti_tool.sandbox.store import get_setting
+
+LANGUAGES = {
+    "en": "English",
+    "el": "Ελληνικά",
+    "it": "Italiano",
+    "de": "Deutsch",
+    "nl": "Nederlands",
+    "fr": "Français",
+}
+ROLES = {
+    "learner": "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner",
+    "instructor": "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor",
+}
+AGS_SCOPES = [
+    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+]
+
+
+def issuer() -> str:
+    return str(current_app.config.get("SANDBOX_ISSUER") or request.host_url + "sandbox").rstrip("/")
+
+
+def tool_base() -> str:
+    return str(current_app.config.get("SANDBOX_TOOL_BASE_URL") or request.host_url).rstrip("/")
+
+
+def lineitems_url() -> str:
+    # Moodle's service URLs carry a query string; so do ours, to keep tools honest.
+    return f"{issuer()}/api/contexts/{CONTEXT_ID}/lineitems?type_id=1"
+
+
+def lineitem_url(lineitem_id: int) -> str:
+    return f"{issuer()}/api/contexts/{CONTEXT_ID}/lineitems/{lineitem_id}?type_id=1"
+
+
+def user_sub(name: str, role: str) -> str:
+    return "sb-" + hashlib.sha256(f"{role}:{name}".encode()).hexdigest()[:16]
+
+
+@bp.get("/")
+def index() -> str:
+    with state().sessions() as session:
+        links = list(session.scalars(select(SbResourceLink).order_by(SbResourceLink.id)))
+    return render_template("sandbox/index.html", page="sandbox", links=links, languages=LANGUAGES)
+
+
+@bp.post("/launch")
+def launch() -> str:
+    form = request.form
+    name = (form.get("name") or "").strip()[:100] or "Alex Learner"
+    role = form.get("role", "learner")
+    lang = form.get("lang", "en")
+    message = form.get("message", "resource")
+    if role not in ROLES or lang not in LANGUAGES or message not in ("resource", "deep_linking"):
+        abort(400)
+    with state().sessions() as session:
+        sub = user_sub(name, role)
+        user = session.scalar(select(SbUser).where(SbUser.sub == sub))
+        if user is None:
+            email = name.lower().replace(" ", ".") + "@sandbox.example"
+            user = SbUser(sub=sub, name=name, email=email, role=role)
+            session.add(user)
+            session.flush()
+        link = None
+        if message == "resource":
+            link = session.scalar(
+                select(SbResourceLink).where(SbResourceLink.rl_id == form.get("link", ""))
+            )
+            if link is None:
+                abort(400)
+        hint = secrets.token_urlsafe(16)
+        session.add(
+            SbLaunchRequest(
+                hint=hint,
+                user_id=user.id,
+                resource_link_id=link.id if link else None,
+                message_type="LtiDeepLinkingRequest"
+                if message == "deep_linking"
+                else "LtiResourceLinkRequest",
+                locale=lang,
+                options={
+                    "privacy": form.get("privacy", "full"),
+                    "storage": form.get("storage", "cookie"),
+                },
+            )
+        )
+        session.commit()
+    params = {
+        "iss": issuer(),
+        "login_hint": sub,
+        "target_link_uri": tool_base() + "/lti/launch",
+        "client_id": CLIENT_ID,
+        "lti_deployment_id": DEPLOYMENT_ID,
+        "lti_message_hint": hint,
+    }
+    if form.get("storage") == "platform":
+        params["lti_storage_target"] = "_parent"
+    login_url = tool_base() + "/lti/login?" + urlencode(params)
+    return render_template(
+        "sandbox/launch.html",
+        page="sandbox-launch",
+        login_url=login_url,
+        tool_origin=tool_base(),
+        new_window=form.get("window") == "new",
+    )
+
+
+def _claims(launch: SbLaunchRequest, user: SbUser, nonce: str) -> dict[str, Any]:
+    now = int(time.time())
+    lti = "https://purl.imsglobal.org/spec/lti/claim/"
+    claims: dict[str, Any] = {
+        "iss": issuer(),
+        "aud": CLIENT_ID,
+        "azp": CLIENT_ID,
+        "sub": user.sub,
+        "iat": now,
+        "exp": now + 60,
+        "nonce": nonce,
+        lti + "version": "1.3.0",
+        lti + "message_type": launch.message_type,
+        lti + "deployment_id": DEPLOYMENT_ID,
+        lti + "target_link_uri": tool_base() + "/lti/launch",
+        lti + "roles": [ROLES[user.role]],
+        lti + "context": {
+            "id": CONTEXT_ID,
+            "label": "AMELIE",
+            "title": CONTEXT_TITLE,
+            "type": ["http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"],
+        },
+        lti + "launch_presentation": {
+            "document_target": "iframe",
+            "locale": launch.locale,
+            "return_url": issuer() + "/",
+        },
+        lti + "tool_platform": {
+            "guid": "amelie-sandbox",
+            "name": "AMELIE sandbox platform",
+            "product_family_code": "amelie-sandbox",
+        },
+        "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice": {
+            "context_memberships_url": f"{issuer()}/api/contexts/{CONTEXT_ID}/memberships",
+            "service_versions": ["2.0"],
+        },
+    }
+    if user.test_user:
+        claims[lti + "roles"].append("http://purl.imsglobal.org/vocab/lti/system/person#TestUser")
+    privacy = launch.options.get("privacy", "full")
+    if privacy in ("full", "names"):
+        given, _, family = user.name.partition(" ")
+        claims.update(name=user.name, given_name=given, family_name=family or given)
+    if privacy in ("full", "email"):
+        claims["email"] = user.email
+    ags: dict[str, Any] = {"scope": AGS_SCOPES, "lineitems": lineitems_url()}
+    if launch.message_type == "LtiDeepLinkingRequest":
+        claims["https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"] = {
+            "deep_link_return_url": issuer() + "/deep_link_return",
+            "accept_types": ["ltiResourceLink"],
+            "accept_presentation_document_targets": ["iframe", "window"],
+            "accept_multiple": True,
+            "auto_create": False,
+            "data": "sandbox-dl-" + launch.hint,
+        }
+    return claims | {"https://purl.imsglobal.org/spec/lti-ags/claim/endpoint": ags}
+
+
+@bp.route("/auth", methods=["GET", "POST"])
+def auth() -> Response:
+    params = request.values
+    expected_redirect = tool_base() + "/lti/launch"
+    if (
+        params.get("response_type") != "id_token"
+        or "openid" not in params.get("scope", "").split()
+        or params.get("client_id") != CLIENT_ID
+        or params.get("redirect_uri") != expected_redirect
+        or not params.get("state")
+        or not params.get("nonce")
+    ):
+        return Response("invalid_request", status=400, mimetype="text/plain")
+    with state().sessions() as session:
+        launch = session.scalar(
+            select(SbLaunchRequest).where(SbLaunchRequest.hint == params.get("lti_message_hint"))
+        )
+        if launch is None or launch.used:
+            # like Moodle: one launch per login
+            return Response("invalid_request", status=400, mimetype="text/plain")
+        user = session.get(SbUser, launch.user_id)
+        if user is None or user.sub != params.get("login_hint"):
+            return Response("invalid_request", status=400, mimetype="text/plain")
+        launch.used = True
+        claims = _claims(launch, user, params["nonce"])
+        if launch.resource_link_id is not None:
+            link = session.get(SbResourceLink, launch.resource_link_id)
+            assert link is not None
+            claims["https://purl.imsglobal.org/spec/lti/claim/resource_link"] = {
+                "id": link.rl_id,
+                "title": link.title,
+            }
+            if link.custom:
+                claims["https://purl.imsglobal.org/spec/lti/claim/custom"] = dict(link.custom)
+            if link.lineitem_id:
+                claims["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"]["lineitem"] = (
+                    lineitem_url(link.lineitem_id)
+                )
+        overrides = get_setting(session, "claim_overrides") or {}
+        claims.update(overrides)
+        id_token = sign(session, claims)
+        storage = launch.options.get("storage") == "platform"
+        session.commit()
+    fields = {"id_token": id_token, "state": params["state"]}
+    if storage:
+        fields["lti_storage_target"] = "_parent"
+    body = render_template(
+        "sandbox/form_post.html", page="sandbox-form-post", action=expected_redirect, fields=fields
+    )
+    return Response(body, mimetype="text/html")
+
+
+@bp.get("/gradebook")
+def gradebook() -> str:
+    with state().sessions() as session:
+        items = list(session.scalars(select(SbLineItem).order_by(SbLineItem.id)))
+        users = {u.sub: u for u in session.scalars(select(SbUser))}
+        latest: dict[tuple[int, str], SbScore] = {}
+        for score in session.scalars(select(SbScore).order_by(SbScore.id)):
+            latest[(score.lineitem_id, score.user_sub)] = score
+    labels = {item.id: item.label for item in items}
+    rows = [
+        {
+            "item": labels.get(item_id, "?"),
+            "user": users[sub].name if sub in users else sub,
+            "score": score,
+        }
+        for (item_id, sub), score in latest.items()
+    ]
+    return render_template("sandbox/gradebook.html", page="sandbox-gradebook", rows=rows)

@@ -1,0 +1,56 @@
+"""Response headers, decided per kind of page, and proxy handling.
+
+Pages that the LMS shows in an iframe (launch, learner, instructor) may be framed by the
+origins in ``LTI_TOOL_FRAME_ANCESTORS`` (default: any, because Canvas frames tools from each
+institution's own domain); everything else refuses framing. No page loads anything from
+another site, so scripts, styles and images are limited to the tool's own origin.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask import Response
+from flask import current_app
+from flask import g
+from flask import request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+FRAMED_BLUEPRINTS = frozenset({"lti", "learner", "instructor"})
+
+
+def init_app(app: Flask) -> None:
+    if app.config["BEHIND_PROXY"]:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1, x_prefix=1
+        )
+    app.config.setdefault("FRAME_ANCESTORS", "*")
+    app.after_request(_headers)
+
+
+def _headers(response: Response) -> Response:
+    framed = request.blueprint in FRAMED_BLUEPRINTS or g.get("csp_frame_ok", False)
+    sandbox = request.blueprint == "sandbox"
+    ancestors = current_app.config["FRAME_ANCESTORS"] if framed or sandbox else "'none'"
+    form_action = "*" if sandbox else " ".join(["'self'", *g.get("csp_form_action", ())])
+    frame_src = "*" if sandbox else "'self'"
+    directives = [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        f"frame-ancestors {ancestors}",
+        f"form-action {form_action}",
+        f"frame-src {frame_src}",
+    ]
+    response.headers.setdefault("Content-Security-Policy", "; ".join(directives))
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    if not (framed or sandbox):
+        response.headers["X-Frame-Options"] = "DENY"
+    if request.is_secure:
+        response.headers["Strict-Transport-Security"] = "max-age=31536000"
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
