@@ -42,7 +42,24 @@ def _validator() -> jsonschema.protocols.Validator:
         "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool)
     )
     validator_class = jsonschema.validators.extend(base, type_checker=strict_types)
-    return validator_class(load_schema())
+    schema = load_schema()
+    return validator_class(_inline_references(schema, schema.get("$defs", {})))
+
+
+def _inline_references(schema: Any, definitions: dict[str, Any]) -> Any:
+    """The schema with each local ``{"$ref": "#/$defs/x", ...}`` replaced by the definition
+    merged with its sibling keywords: the same meaning (the schema has no recursion), and
+    several times faster to validate with than resolving references on every instance."""
+    if isinstance(schema, list):
+        return [_inline_references(item, definitions) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    inlined = {key: _inline_references(value, definitions) for key, value in schema.items()}
+    reference = inlined.pop("$ref", None)
+    if reference is None:
+        return inlined
+    name = reference.removeprefix("#/$defs/")
+    return {**_inline_references(definitions[name], definitions), **inlined}
 
 
 def schema_problems(document: Document, file: str) -> list[Problem]:
