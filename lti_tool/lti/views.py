@@ -280,7 +280,8 @@ def launch() -> Response:
         session.commit()
     except LaunchRejected as exc:
         g.locale = _claimed_locale(validator)
-        return _reject(exc, "launch", iss)
+        claimed_iss = validator.unverified_body().get("iss") if validator else None
+        return _reject(exc, "launch", iss or (claimed_iss if isinstance(claimed_iss, str) else None))
     response.delete_cookie(STATE_COOKIE + state, path="/lti/")
     return response
 

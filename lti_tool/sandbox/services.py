@@ -67,6 +67,8 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
 @bp.get("/jwks.json")
 def jwks() -> Response:
     with state().sessions() as session:
+        log_event(session, "jwks", {"user_agent": request.headers.get("User-Agent", "")})
+        session.commit()
         return jsonify(platform_jwks(session))
 
 
@@ -357,6 +359,7 @@ def control() -> Response:
                 "lineitems": events(session, "lineitem"),
                 "nrps": events(session, "nrps"),
                 "deep_links": events(session, "deep_link"),
+                "jwks": events(session, "jwks"),
             }
         )
 

@@ -1,0 +1,81 @@
+"""Fixtures: a migrated database per test (SQLite file, or the PostgreSQL server when
+``LTI_TOOL_TEST_DATABASE_URL`` names it), the tool's keys, and a live tool with the sandbox."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine
+from sqlalchemy import text
+
+from lti_tool import migrate
+from lti_tool.lti.keys import ensure_key
+from tests.support.live import LiveTool
+from tests.support.live import live_tool
+from tests.support.live import truncate_all
+
+POSTGRES_URL = os.environ.get("LTI_TOOL_TEST_DATABASE_URL", "")
+
+
+def _is_postgres() -> bool:
+    return POSTGRES_URL.startswith("postgresql")
+
+
+@pytest.fixture(scope="session")
+def _migrated(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Run the migrations once; tests then copy (SQLite) or truncate (PostgreSQL)."""
+    if _is_postgres():
+        engine = create_engine(POSTGRES_URL)
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        migrate.upgrade(engine)
+        engine.dispose()
+        return POSTGRES_URL
+    template = tmp_path_factory.mktemp("db") / "template.sqlite3"
+    engine = create_engine(f"sqlite:///{template}")
+    migrate.upgrade(engine)
+    engine.dispose()
+    return str(template)
+
+
+@pytest.fixture
+def database_url(_migrated: str, tmp_path: Path) -> str:
+    if _is_postgres():
+        engine = create_engine(_migrated)
+        truncate_all(engine)
+        engine.dispose()
+        return _migrated
+    target = tmp_path / "tool.sqlite3"
+    shutil.copyfile(_migrated, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture(scope="session")
+def _shared_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("keys") / "keys"
+    ensure_key(directory)
+    return directory
+
+
+@pytest.fixture
+def keys_dir(_shared_keys: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "keys"
+    shutil.copytree(_shared_keys, target)
+    return target
+
+
+@pytest.fixture
+def tool(database_url: str, tmp_path: Path, keys_dir: Path) -> Iterator[LiveTool]:
+    with live_tool(database_url, tmp_path, keys_dir) as live:
+        yield live
+
+
+@pytest.fixture
+def cross_site_tool(database_url: str, tmp_path: Path, keys_dir: Path) -> Iterator[LiveTool]:
+    with live_tool(database_url, tmp_path, keys_dir, cross_site=True) as live:
+        yield live

@@ -1,0 +1,207 @@
+"""HTTP helpers that act like a person's browser and like a (hostile) platform."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import parse_qs
+from urllib.parse import urlencode
+from urllib.parse import urlsplit
+
+import jwt
+import requests
+
+from lti_tool.sandbox import CLIENT_ID
+from lti_tool.sandbox import DEPLOYMENT_ID
+from lti_tool.sandbox.signing import signing_key
+from tests.support.live import LiveTool
+
+TIMEOUT = 15
+LTI = "https://purl.imsglobal.org/spec/lti/claim/"
+
+
+@dataclass
+class Form:
+    action: str
+    method: str
+    fields: dict[str, str]
+    buttons: list[tuple[str, str]]
+
+
+class _Forms(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[Form] = []
+        self.iframes: list[str] = []
+        self.data_page: str | None = None
+        self.html_lang: str | None = None
+        self._current: Form | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "html":
+            self.html_lang = a.get("lang")
+        elif tag == "body":
+            self.data_page = a.get("data-page")
+        elif tag == "form":
+            self._current = Form(a.get("action", ""), a.get("method", "get").lower(), {}, [])
+            self.forms.append(self._current)
+        elif tag == "iframe":
+            self.iframes.append(a.get("src", ""))
+        elif self._current is not None and tag == "input" and a.get("name"):
+            if a.get("type") in ("radio", "checkbox") and "checked" not in a:
+                return
+            self._current.fields[a["name"]] = a.get("value", "")
+        elif self._current is not None and tag == "button" and a.get("name"):
+            self._current.buttons.append((a["name"], a.get("value", "")))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._current = None
+
+
+def parse(html: str) -> _Forms:
+    parser = _Forms()
+    parser.feed(html)
+    return parser
+
+
+def page_of(response: requests.Response) -> str | None:
+    return parse(response.text).data_page
+
+
+class Browser:
+    """A person's browser: keeps cookies per host, follows the sandbox's launch flow."""
+
+    def __init__(self, tool: LiveTool) -> None:
+        self.tool = tool
+        self.http = requests.Session()
+
+    def open_launch(self, **choices: str) -> Form:
+        """Everything up to the form the platform auto-posts to the tool's launch URL."""
+        data = {
+            "name": "Alex Learner",
+            "role": "learner",
+            "lang": "en",
+            "message": "resource",
+            "link": "link-feature-tour",
+            "privacy": "full",
+            "storage": "cookie",
+            **choices,
+        }
+        page = self.http.post(self.tool.sandbox_url + "/sandbox/launch", data=data, timeout=TIMEOUT)
+        page.raise_for_status()
+        login_url = parse(page.text).iframes[0]
+        login = self.http.get(login_url, allow_redirects=False, timeout=TIMEOUT)
+        assert login.status_code == 302, login.text
+        auth = self.http.get(login.headers["Location"], allow_redirects=False, timeout=TIMEOUT)
+        assert auth.status_code == 200, auth.text
+        return parse(auth.text).forms[0]
+
+    def launch(self, **choices: str) -> requests.Response:
+        form = self.open_launch(**choices)
+        return self.http.post(form.action, data=form.fields, timeout=TIMEOUT)
+
+    def submit(
+        self,
+        response: requests.Response,
+        button: tuple[str, str] | None = None,
+        form_index: int = 0,
+        **extra: str,
+    ) -> requests.Response:
+        """Submit a form of a tool page (with one of its buttons), as a click would."""
+        forms = parse(response.text).forms
+        form = forms[form_index]
+        data = dict(form.fields)
+        if button:
+            data[button[0]] = button[1]
+        data.update(extra)
+        url = requests.compat.urljoin(response.url, form.action)
+        return self.http.post(url, data=data, timeout=TIMEOUT)
+
+
+class HostilePlatform:
+    """Plays the platform with full control over the id_token: starts a real login at the
+    tool, then posts a token it signed itself (with the sandbox's key unless told otherwise)."""
+
+    def __init__(
+        self, tool: LiveTool, issuer: str | None = None, client_id: str = CLIENT_ID
+    ) -> None:
+        self.tool = tool
+        self.issuer = issuer or tool.issuer
+        self.client_id = client_id
+        self.http = requests.Session()
+
+    def login(self, **params: str) -> tuple[str, str]:
+        query = {
+            "iss": self.issuer,
+            "login_hint": "hostile-user",
+            "target_link_uri": self.tool.base_url + "/lti/launch",
+            "client_id": self.client_id,
+            "lti_deployment_id": DEPLOYMENT_ID,
+            **params,
+        }
+        response = self.http.get(
+            self.tool.base_url + "/lti/login?" + urlencode(query),
+            allow_redirects=False,
+            timeout=TIMEOUT,
+        )
+        assert response.status_code == 302, response.text
+        redirect = parse_qs(urlsplit(response.headers["Location"]).query)
+        return redirect["state"][0], redirect["nonce"][0]
+
+    def claims(self, nonce: str, /, **overrides: Any) -> dict[str, Any]:
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "iss": self.issuer,
+            "aud": self.client_id,
+            "sub": "learner-1",
+            "iat": now,
+            "exp": now + 60,
+            "nonce": nonce,
+            LTI + "version": "1.3.0",
+            LTI + "message_type": "LtiResourceLinkRequest",
+            LTI + "deployment_id": DEPLOYMENT_ID,
+            LTI + "target_link_uri": self.tool.base_url + "/lti/launch",
+            LTI + "roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"],
+            LTI + "resource_link": {"id": "rl-hostile-1", "title": "A case"},
+            LTI + "context": {"id": "course-1", "title": "Course one"},
+            LTI + "launch_presentation": {"locale": "en"},
+        }
+        claims.update(overrides)
+        return {k: v for k, v in claims.items() if v is not REMOVE}
+
+    def sign(
+        self,
+        claims: dict[str, Any],
+        *,
+        key: Any = None,
+        headers: dict[str, Any] | None = None,
+        algorithm: str = "RS256",
+    ) -> str:
+        if key is None:
+            with self.tool.sandbox_session() as session:
+                kid, key = signing_key(session)
+            headers = {"kid": kid, **(headers or {})}
+        return jwt.encode(claims, key, algorithm=algorithm, headers=headers)
+
+    def post(self, id_token: str, state: str, **extra: str) -> requests.Response:
+        return self.http.post(
+            self.tool.base_url + "/lti/launch",
+            data={"id_token": id_token, "state": state, **extra},
+            timeout=TIMEOUT,
+        )
+
+    def launch(self, **overrides: Any) -> requests.Response:
+        state, nonce = self.login()
+        return self.post(self.sign(self.claims(nonce, **overrides)), state)
+
+
+REMOVE = object()
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
