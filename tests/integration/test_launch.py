@@ -28,7 +28,8 @@ def test_learner_launch_records_account_course_and_link(tool):
         link = session.scalars(select(ResourceLink)).one()
         assert link.resource_link_id == "link-feature-tour"
         assert link.case_id == "feature-tour"
-        assert link.lineitem_url and "?type_id=1" in link.lineitem_url
+        assert link.lineitem_url
+        assert "?type_id=1" in link.lineitem_url
         launch = session.scalars(select(Launch)).one()
         assert launch.locale == "el"
         assert launch.is_staff is False
