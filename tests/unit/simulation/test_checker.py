@@ -1,0 +1,256 @@
+"""The checker's exact output for each bad case file, its summary line and exit codes."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lti_tool.simulation import check
+from lti_tool.simulation import check_file
+
+DATA = Path(__file__).resolve().parents[2] / "data"
+BAD_CASES = DATA / "bad_cases"
+FEATURE_TOUR = DATA / "cases" / "feature-tour.yaml"
+MODULES = (
+    "thb-basics, rights-access, role-of-health, trauma-informed-care, identification, "
+    "communication, safe-referral, long-term-care, covid-19"
+)
+SETTINGS = (
+    "emergency-department, prenatal-care, primary-care, migrant-reception, "
+    "sexual-health-clinic, occupational-injury, paediatric-care, teleconsultation, "
+    "long-term-follow-up"
+)
+
+# file name (without .yaml) -> the problems printed for it, without the "file:" prefix
+EXPECTED = {
+    "id-mismatch": ["2: -: id `another-name` does not match the file name `id-mismatch.yaml`"],
+    "unknown-start": ["16: -: start: unknown node `arrivals`"],
+    "unknown-next": ["25: arrival: choice `ask`: next: unknown node `ending`"],
+    "unknown-dimension": ["24: arrival: choice `ask`: points: unknown dimension `saftey`"],
+    "unknown-indicator": [
+        "22: arrival: indicators: unknown indicator `no-documents`",
+        "29: arrival: choice `ask`: indicators.noticed: unknown indicator `companion-answer`",
+    ],
+    "unknown-variable": [
+        "25: arrival: choice `ask`: when: unknown variable `trusted`",
+        "29: arrival: choice `ask`: effects.set: unknown variable `alone`",
+        "30: arrival: choice `ask`: effects.add: unknown variable `trst`",
+    ],
+    "effect-type": [
+        "29: arrival: choice `ask`: effects.set: `trust` is an integer variable and cannot be "
+        "set to 'high' (text)",
+        "29: arrival: choice `ask`: effects.set: `seen_alone` is a boolean variable and cannot "
+        "be set to 1 (integer)",
+        "30: arrival: choice `ask`: effects.add: `seen_alone` is a boolean variable; `add` "
+        "works only on integer variables",
+    ],
+    "bad-condition": [
+        "26: arrival: choice `ask`: when: unexpected end of the condition; expected a name, "
+        "a number, true, false, 'text' or visited(...)",
+        "32: arrival: choice `check`: when: unexpected `(` at column 11",
+        "37: arrival: choice `wait`: when: `trust` is an integer variable; a bare name must be "
+        "a boolean (compare it instead)",
+        "42: arrival: choice `leave`: when: `>` works only on integers, not text",
+        "47: arrival: choice `look`: when: visited(): unknown node `nowhere`",
+    ],
+    "reserved-variable": [
+        "17: -: variables: `visited` is a word of the condition language; choose another name"
+    ],
+    "unreachable-node": ["26: forgotten: unreachable: no path from `start` leads here"],
+    "node-neither": ["26: waiting: a node needs exactly one of `choices` and `ending`"],
+    "node-both": ["26: waiting: a node needs exactly one of `choices` and `ending`"],
+    "duplicate-choice-id": ["26: arrival: duplicate choice id `ask` (first used at line 21)"],
+    "never-offered": [
+        "28: arrival: choice `refer` is never offered: its condition is false every time the "
+        "case reaches this node"
+    ],
+    "no-way-out": [
+        "30: corridor: no ending can be reached from here: a cycle with no way out",
+        "37: stairs: no ending can be reached from here: a cycle with no way out",
+    ],
+    "stuck": [
+        "33: history: the case gets stuck here: no choice is offered when seen_alone = false"
+    ],
+    "points-cycle": [
+        "26: arrival: choice `reassure` earns points on a cycle; a cycle must earn no points"
+    ],
+    "zero-dimension": [
+        "14: -: dimensions.referral: no path earns points in this dimension (its maximum is 0)"
+    ],
+    "missing-sources": ["2: -: missing required key `sources`"],
+    "missing-content-note": ["2: -: missing required key `content_note`"],
+    "unknown-module": [
+        f"6: -: modules[1]: `triage-basics` is not a module id; use one of: {MODULES}"
+    ],
+    "unknown-setting": [
+        f"7: -: setting: `intensive-care` is not a setting id; use one of: {SETTINGS}"
+    ],
+    "duplicate-key": ["26: arrival: duplicate key `next` (first given at line 25)"],
+    "too-many-states": [
+        "18: -: the case has more than 200000 states (node, variables, visited nodes) to "
+        "explore; use fewer variables or keep integer variables within a small range"
+    ],
+    # hostile input
+    "alias-bomb": [
+        "3: -: YAML aliases (`*a`) are not allowed in case files; write the value out in full"
+    ],
+    "deep-nesting": ["2: -: the data is nested more than 32 levels deep"],
+    "not-utf8": ["3: -: the file is not UTF-8 text (byte 0xe9); save it as UTF-8"],
+    "control-character": [
+        "3: -: the file contains a character YAML does not allow "
+        "(control characters are not allowed)"
+    ],
+    "not-a-mapping": ["2: -: must be a mapping (key: value), not a list"],
+    "empty": ["1: -: the file is empty"],
+    "syntax-error": [
+        "5: -: invalid YAML: found unexpected end of stream (while scanning a quoted scalar)"
+    ],
+    "two-documents": ["3: -: the file holds more than one YAML document; one case per file"],
+    "python-tag": ["2: -: the YAML tag `!!python/object/apply:os.system` is not allowed"],
+    "wrong-types": [
+        "2: -: id: `Wrong Types` is not a valid id (lower-case letters and digits, words "
+        "joined by single hyphens)",
+        "3: -: version: must be a whole number, not text",
+        "4: -: title: must be text, not a list",
+        "5: -: summary: must be text, not a mapping",
+        "6: -: modules: must be a list, not text",
+        f"7: -: setting: `3` is not a setting id; use one of: {SETTINGS}",
+        "8: -: learner_role: must be text, not empty",
+        "9: -: minutes: must be at most 120, not 500",
+        "10: -: content_note: must not be empty",
+        "11: -: critical_cap: must be at most 1, not 1.5",
+        "12: -: dimensions: must be a mapping (key: value), not a list",
+        "16: -: sources[0].year: must be a year such as 2009, or `n.d.` when the source is undated",
+        "17: -: sources[0].url: `http://example.org` is not an https:// address",
+        "19: -: variables.Trust: `Trust` is not a valid variable name (lower-case letters, "
+        "digits and _, not starting with a digit)",
+        "19: -: variables.Trust: must be true or false, a whole number or text, not the number 0.5",
+        "20: -: start: must be text, not the number 7",
+        "23: arrival: text: must be text, not the number 12",
+        "24: arrival: unknown key `colour`",
+        "26: arrival: choices[0].id: must be text, not the number 1",
+        "29: arrival: choices[0].points.safety: must be at least 0, not -1",
+        "30: arrival: choices[0].critical: must be true or false, not text",
+    ],
+}
+
+
+def run_checker(*paths: Path) -> tuple[int, list[str]]:
+    out = io.StringIO()
+    status = check.run(list(paths), out)
+    return status, out.getvalue().splitlines()
+
+
+def test_every_bad_case_file_has_its_expected_output() -> None:
+    assert sorted(path.stem for path in BAD_CASES.glob("*.yaml")) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_bad_case_prints_its_exact_problems(name: str) -> None:
+    path = BAD_CASES / f"{name}.yaml"
+    status, lines = run_checker(path)
+    problems = EXPECTED[name]
+    summary = f"1 file checked, {len(problems)} problem{'' if len(problems) == 1 else 's'}"
+    assert lines == [f"{path}:{problem}" for problem in problems] + [summary]
+    assert status == 1
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_check_file_returns_the_same_problems(name: str) -> None:
+    path = BAD_CASES / f"{name}.yaml"
+    assert [str(problem) for problem in check_file(path)] == [
+        f"{path}:{problem}" for problem in EXPECTED[name]
+    ]
+
+
+def test_each_problem_file_comment_names_the_problem() -> None:
+    for path in BAD_CASES.glob("*.yaml"):
+        assert path.read_bytes().startswith(b"# Problem: "), path
+
+
+def test_a_valid_case_prints_only_the_summary_and_exits_0() -> None:
+    assert run_checker(FEATURE_TOUR) == (0, ["1 file checked, 0 problems"])
+
+
+def test_several_files_report_all_problems_and_one_summary(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.yaml"
+    status, lines = run_checker(FEATURE_TOUR, BAD_CASES / "unknown-next.yaml", missing)
+    assert status == 1
+    assert lines == [
+        f"{BAD_CASES / 'unknown-next.yaml'}:25: arrival: choice `ask`: next: unknown node `ending`",
+        f"{missing}:1: -: cannot read the file: No such file or directory",
+        "3 files checked, 2 problems",
+    ]
+
+
+def test_a_directory_argument_checks_the_yaml_files_directly_in_it(tmp_path: Path) -> None:
+    shutil.copy(FEATURE_TOUR, tmp_path)
+    shutil.copy(BAD_CASES / "empty.yaml", tmp_path)
+    (tmp_path / "notes.txt").write_text("not a case")
+    (tmp_path / "folder.yaml").mkdir()
+    (tmp_path / "referral").mkdir()
+    shutil.copy(BAD_CASES / "empty.yaml", tmp_path / "referral" / "gr.yaml")
+    status, lines = run_checker(tmp_path)
+    assert status == 1
+    assert lines == [
+        f"{tmp_path / 'empty.yaml'}:1: -: the file is empty",
+        f"{tmp_path / 'folder.yaml'}:1: -: this is a directory, not a case file",
+        "3 files checked, 2 problems",
+    ]
+
+
+def test_an_empty_directory_has_nothing_to_check(tmp_path: Path) -> None:
+    assert run_checker(tmp_path) == (0, ["0 files checked, 0 problems"])
+
+
+def test_a_huge_file_is_refused(tmp_path: Path) -> None:
+    huge = tmp_path / "huge.yaml"
+    huge.write_bytes(b"# padding\n" * 200_000)
+    assert run_checker(huge) == (
+        1,
+        [
+            f"{huge}:1: -: the file is larger than 1 MB (1048576 bytes); refused",
+            "1 file checked, 1 problem",
+        ],
+    )
+
+
+def test_without_paths_it_checks_the_shipped_cases(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copy(FEATURE_TOUR, tmp_path)
+    shutil.copy(BAD_CASES / "unknown-start.yaml", tmp_path)
+    monkeypatch.setattr(check, "SHIPPED_CASES", tmp_path)
+    status, lines = run_checker()
+    assert status == 1
+    assert lines == [
+        f"{tmp_path / 'unknown-start.yaml'}:16: -: start: unknown node `arrivals`",
+        "2 files checked, 1 problem",
+    ]
+
+
+def test_the_shipped_cases_directory_is_lti_tool_cases() -> None:
+    repository = Path(__file__).resolve().parents[3]
+    shipped = check.SHIPPED_CASES
+    assert shipped == repository / "lti_tool" / "cases"
+
+
+def test_runs_as_a_module_with_exit_status() -> None:
+    runs = (
+        (BAD_CASES / "unknown-next.yaml", 1, "1 file checked, 1 problem"),
+        (FEATURE_TOUR, 0, "1 file checked, 0 problems"),
+    )
+    for path, status, summary in runs:
+        result = subprocess.run(
+            [sys.executable, "-m", "lti_tool.simulation.check", str(path)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == status
+        assert result.stdout.splitlines()[-1] == summary
