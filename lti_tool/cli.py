@@ -256,6 +256,24 @@ def keys_list() -> None:
         click.echo(f"{info.kid}  created {info.created_at:%Y-%m-%d %H:%M}  {status}")
 
 
+# -- cases ----------------------------------------------------------------------------------
+
+
+@main.group()
+def cases() -> None:
+    """Case files."""
+
+
+@cases.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def cases_check(paths: tuple[Path, ...]) -> None:
+    """Validate the shipped cases (or the given files and folders); print every problem as
+    file:line: node: message. Exit status 0 only when all are valid."""
+    from lti_tool.simulation.check import run
+
+    sys.exit(run(list(paths), sys.stdout))
+
+
 # -- demo -----------------------------------------------------------------------------------
 
 

@@ -160,6 +160,10 @@ class LoadedKey:
     private_key: rsa.RSAPrivateKey
     jwk: dict[str, str]
 
+    @property
+    def kid(self) -> str:
+        return self.info.kid
+
 
 class Keyring:
     """The keys of one process: loaded once, reloaded when the directory changes."""

@@ -281,7 +281,9 @@ def launch() -> Response:
     except LaunchRejected as exc:
         g.locale = _claimed_locale(validator)
         claimed_iss = validator.unverified_body().get("iss") if validator else None
-        return _reject(exc, "launch", iss or (claimed_iss if isinstance(claimed_iss, str) else None))
+        return _reject(
+            exc, "launch", iss or (claimed_iss if isinstance(claimed_iss, str) else None)
+        )
     response.delete_cookie(STATE_COOKIE + state, path="/lti/")
     return response
 
