@@ -79,3 +79,25 @@ def tool(database_url: str, tmp_path: Path, keys_dir: Path) -> Iterator[LiveTool
 def cross_site_tool(database_url: str, tmp_path: Path, keys_dir: Path) -> Iterator[LiveTool]:
     with live_tool(database_url, tmp_path, keys_dir, cross_site=True) as live:
         yield live
+
+
+@pytest.fixture(scope="session")
+def _chromium():
+    from playwright.sync_api import sync_playwright
+
+    from tests.support.chromium import ARGS
+    from tests.support.chromium import CHROMIUM
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(_chromium):
+    context = _chromium.new_context(locale="en-GB")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
