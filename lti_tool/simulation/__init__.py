@@ -4,9 +4,9 @@ Pure Python: it imports neither Flask, SQLAlchemy nor pylti1p3, and nothing else
 application (``tests/test_boundaries.py`` checks this).
 """
 
-from lti_tool.simulation.debrief import Debrief
-from lti_tool.simulation.debrief import DebriefStep
-from lti_tool.simulation.debrief import debrief
+from lti_tool.simulation.debriefing import Debrief
+from lti_tool.simulation.debriefing import DebriefStep
+from lti_tool.simulation.debriefing import debrief
 from lti_tool.simulation.engine import choose
 from lti_tool.simulation.engine import is_finished
 from lti_tool.simulation.engine import offered_choices
