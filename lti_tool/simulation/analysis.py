@@ -26,7 +26,7 @@ MAX_STATES = 200_000
 StateKey = tuple[str, tuple[Value, ...], frozenset[str]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Analysis:
     maximum: Mapping[str, int]  # per dimension, over all complete paths
     maximum_total: int  # the most points a single complete path earns

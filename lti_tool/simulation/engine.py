@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from lti_tool.simulation.errors import CaseFinished
 from lti_tool.simulation.errors import ChoiceNotOffered
+from lti_tool.simulation.errors import StateInvalid
 from lti_tool.simulation.model import Case
 from lti_tool.simulation.model import Choice
+from lti_tool.simulation.model import Node
 from lti_tool.simulation.state import State
 
 
@@ -14,23 +16,30 @@ def start(case: Case) -> State:
 
 
 def is_finished(case: Case, state: State) -> bool:
-    return case.nodes[state.node_id].is_ending
+    return _node_at(case, state).is_ending
 
 
 def offered_choices(case: Case, state: State) -> list[Choice]:
     return [
         choice
-        for choice in case.nodes[state.node_id].choices
+        for choice in _node_at(case, state).choices
         if choice.is_offered(state.variables, state.visited)
     ]
 
 
 def choose(case: Case, state: State, choice_id: str) -> State:
     """The state after taking ``choice_id``, which must be offered at the current node now."""
-    node = case.nodes[state.node_id]
+    node = _node_at(case, state)
     if node.is_ending:
         raise CaseFinished(f"case {case.id} is finished at {node.id}")
     choice = node.choice(choice_id)
     if choice is None or not choice.is_offered(state.variables, state.visited):
         raise ChoiceNotOffered(f"choice {choice_id!r} is not offered at {node.id}")
     return state.after(choice)
+
+
+def _node_at(case: Case, state: State) -> Node:
+    node = case.nodes.get(state.node_id)
+    if node is None:
+        raise StateInvalid(f"node {state.node_id!r} is not in case {case.id}")
+    return node

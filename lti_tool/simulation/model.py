@@ -94,7 +94,7 @@ class Node:
         return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: one object per loaded file
 class Case:
     id: str
     version: int

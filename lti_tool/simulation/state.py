@@ -68,7 +68,7 @@ class State:
             raise StateInvalid(f"state must be an object with keys {sorted(_JSON_KEYS)}")
         path = data["path"]
         if not isinstance(path, list) or len(path) > MAX_PATH_LENGTH:
-            raise StateInvalid("state path must be a list of at most 1000 steps")
+            raise StateInvalid(f"state path must be a list of at most {MAX_PATH_LENGTH} steps")
         state = cls.initial(case)
         for number, step in enumerate(path, start=1):
             if not (

@@ -11,6 +11,7 @@ from lti_tool.simulation import Case
 from lti_tool.simulation import CaseFinished
 from lti_tool.simulation import ChoiceNotOffered
 from lti_tool.simulation import State
+from lti_tool.simulation import StateInvalid
 from lti_tool.simulation import Step
 from lti_tool.simulation import analysis
 from lti_tool.simulation import builder
@@ -209,3 +210,13 @@ def test_a_choice_submission_costs_microseconds(tour: Case, play: Play) -> None:
         choose(tour, state, "back-to-patient").to_json()
     per_round = (time.perf_counter() - began) / rounds
     assert per_round < 500e-6  # typically ~30 µs; re-analysing the case would take ms
+
+
+def test_a_state_at_a_node_the_case_does_not_have_is_invalid(tour: Case) -> None:
+    foreign = State("x-ray-room", tour.variables, visited=frozenset({"x-ray-room"}))
+    with pytest.raises(StateInvalid):
+        offered_choices(tour, foreign)
+    with pytest.raises(StateInvalid):
+        choose(tour, foreign, "private-exam")
+    with pytest.raises(StateInvalid):
+        is_finished(tour, foreign)
