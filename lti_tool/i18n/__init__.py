@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
+from flask import g
 from flask_babel import Babel
 from flask_babel import get_locale
+from flask_babel import get_translations
 
 from lti_tool.i18n.locale import select_locale
 from lti_tool.paths import TRANSLATIONS_DIR
@@ -23,8 +27,24 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["DEFAULT_LOCALE"])
     Babel(app, locale_selector=select_locale)
+    # Templates call gettext dozens of times a page: look the catalog up once per request.
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     app.jinja_env.globals["current_locale"] = current_locale
+
+
+def _translations() -> Any:
+    locale = g.get("locale")
+    cached = g.get("_lti_translations")
+    if cached is None or cached[0] != locale:
+        cached = g._lti_translations = (locale, get_translations())
+    return cached[1]
 
 
 def current_locale() -> str:

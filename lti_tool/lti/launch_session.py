@@ -13,52 +13,58 @@ from flask import current_app
 from flask import g
 from flask import request
 from flask_babel import gettext as _
+from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from lti_tool.db import get_session
 from lti_tool.errors import error_page
 from lti_tool.i18n.locale import supported_locale
 from lti_tool.lti import tokens
 from lti_tool.lti.claims import LaunchContext
-from lti_tool.lti.models import Launch
 from lti_tool.lti.models import LearnerAccount
 from lti_tool.lti.registrations import RegistrationRecord
+from lti_tool.lti.tokens import LaunchRef
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+__all__ = ["AcceptedLaunch", "LaunchRef", "current_launch", "launch_required", "set_page_launch"]
 
 
 @dataclass(frozen=True, slots=True)
 class AcceptedLaunch:
     """Handed to the wing that handles a message type, inside the launch's transaction."""
 
-    launch: Launch
+    launch: LaunchRef
     context: LaunchContext
     registration: RegistrationRecord
     token: str
 
 
-def set_page_launch(launch: Launch, chosen_locale: str | None) -> str:
+def set_page_launch(launch: LaunchRef, chosen_locale: str | None) -> str:
     """Make ``launch`` the current one for this page and return a fresh token for its forms.
 
     ``chosen_locale`` is a language picked from the menu during this session; it wins over the
     language negotiated at launch."""
     g.launch = launch
     g.locale = chosen_locale or launch.locale
-    g.launch_token = tokens.issue(launch.id, chosen_locale)
+    g.launch_token = tokens.issue(launch, chosen_locale)
     return str(g.launch_token)
 
 
-def remember_language(session: Any, learner_id: int, locale: str) -> None:
-    learner = session.get(LearnerAccount, learner_id)
-    if learner is not None and learner.preferred_locale != locale:
-        learner.preferred_locale = locale
+def remember_language(session: Session, learner_id: int, locale: str) -> None:
+    session.execute(
+        update(LearnerAccount)
+        .where(LearnerAccount.id == learner_id)
+        .values(preferred_locale=locale)
+    )
 
 
-def current_launch() -> Launch:
+def current_launch() -> LaunchRef:
     return g.launch  # type: ignore[no-any-return]
 
 
 def launch_required(view: F) -> F:
-    """Load the launch named by the posted token, or answer 401 with a way forward."""
+    """Read the launch from the posted token, or answer 401 with a way forward."""
 
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
@@ -73,18 +79,15 @@ def launch_required(view: F) -> F:
                 _("This page needs the activity to be opened from your course"),
                 _("Open the activity again from your course; the tool keeps your progress."),
             )
-        session = get_session()
-        launch = session.get(Launch, token.launch_id)
-        if launch is None:
-            return error_page(401)
-        chosen = token.locale
+        chosen = token.chosen_locale
         switch = supported_locale(request.form.get("lang"), current_app.config["LANGUAGES"])
         if switch:
             chosen = switch
-            remember_language(session, launch.learner_id, switch)
+            session = get_session()
+            remember_language(session, token.launch.learner_id, switch)
             session.commit()
         g.language_switch = bool(switch)
-        set_page_launch(launch, chosen)
+        set_page_launch(token.launch, chosen)
         return view(*args, **kwargs)
 
     return wrapped  # type: ignore[return-value]

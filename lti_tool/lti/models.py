@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import JSON
 from sqlalchemy import ForeignKey
 from sqlalchemy import String
-from sqlalchemy import Text
 from sqlalchemy import UniqueConstraint
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
@@ -73,18 +72,13 @@ class Deployment(Base):
     registration: Mapped[Registration] = relationship(back_populates="deployments")
 
 
-class OidcState(Base):
-    """A login in flight: consumed exactly once by the launch that answers it."""
+class UsedNonce(Base):
+    """A nonce some launch has consumed; kept until its login could no longer be replayed."""
 
-    __tablename__ = "oidc_state"
+    __tablename__ = "used_nonce"
 
-    state: Mapped[str] = mapped_column(String(64), primary_key=True)
-    nonce: Mapped[str] = mapped_column(String(64))
-    # sha256 of the secret the browser holds (state cookie or platform storage)
-    binding_hash: Mapped[str] = mapped_column(String(64))
-    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id", ondelete="CASCADE"))
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(index=True)
-    used_at: Mapped[datetime | None]
 
 
 class LearnerAccount(Base):
@@ -98,7 +92,6 @@ class LearnerAccount(Base):
     preferred_locale: Mapped[str | None] = mapped_column(String(16))
     preferred_country: Mapped[str | None] = mapped_column(String(2))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_launch_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Course(Base):
@@ -129,31 +122,4 @@ class ResourceLink(Base):
     lineitem_url: Mapped[str | None] = mapped_column(URL)
     lineitems_url: Mapped[str | None] = mapped_column(URL)
     ags_scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class Launch(Base):
-    """One accepted launch; the signed launch token that pages carry points here."""
-
-    __tablename__ = "launch"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id", ondelete="CASCADE"))
-    deployment_id: Mapped[int] = mapped_column(ForeignKey("deployment.id", ondelete="CASCADE"))
-    learner_id: Mapped[int] = mapped_column(
-        ForeignKey("learner_account.id", ondelete="CASCADE"), index=True
-    )
-    course_id: Mapped[int | None] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"))
-    resource_link_id: Mapped[int | None] = mapped_column(
-        ForeignKey("resource_link.id", ondelete="CASCADE")
-    )
-    message_type: Mapped[str] = mapped_column(String(64))
-    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
-    is_staff: Mapped[bool] = mapped_column(default=False)
-    is_test_user: Mapped[bool] = mapped_column(default=False)
-    locale: Mapped[str | None] = mapped_column(String(16))
-    # Message-specific data the tool needs after the launch (deep linking settings,
-    # submission review's for_user), never names or e-mail addresses.
-    message_data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    return_url: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,16 +1,24 @@
-"""Record an accepted launch: the learner account, course, resource link and the launch itself.
+"""Record an accepted launch: the learner account, the course and the resource link.
 
-Rows are upserted with one statement each (``INSERT … ON CONFLICT``), so two first launches of
-the same learner at the same moment cannot collide. Names are kept only as the platform sent
-them; e-mail addresses are never stored.
+Rows are upserted with one statement each (``INSERT … ON CONFLICT … RETURNING``), so two first
+launches of the same learner at the same moment cannot collide. The statements are built once
+per database dialect, and a per-process cache skips an upsert whose row this process has just
+written with the same values: most launches change nothing (see docs/performance.md). Names are
+kept only as the platform sent them; e-mail addresses are never stored.
 """
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table
+from sqlalchemy import bindparam
+from sqlalchemy import func
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
@@ -24,100 +32,194 @@ from lti_tool.lti.registrations import DeploymentRecord
 from lti_tool.lti.registrations import RegistrationRecord
 
 
-def upsert(
-    session: Session,
+def _table(model: Any) -> Table:
+    return model.__table__  # type: ignore[no-any-return]
+
+
+def _upsert(
+    dialect: str,
     table: Table,
-    keys: dict[str, Any],
-    insert_values: dict[str, Any],
-    update_values: dict[str, Any],
-) -> int:
-    """Insert or update the row with these key values and return its id."""
+    keys: Sequence[str],
+    insert_only: Sequence[str],
+    updated: Sequence[str],
+    keep_existing: Sequence[str] = (),
+    returning: Sequence[str] = ("id",),
+) -> Any:
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    columns = [*keys, *insert_only, *updated, *keep_existing]
+    statement = module.insert(table).values(
+        {name: bindparam(name, type_=table.c[name].type) for name in columns}
+    )
+    excluded = statement.excluded
+    update: dict[str, Any] = {name: excluded[name] for name in updated}
+    for name in keep_existing:  # a launch without the value keeps what an earlier one stored
+        update[name] = func.coalesce(excluded[name], table.c[name])
+    if not update:  # DO NOTHING would not return the id
+        update = {keys[0]: excluded[keys[0]]}
+    statement = statement.on_conflict_do_update(index_elements=list(keys), set_=update)
+    return statement.returning(*(table.c[name] for name in returning))
+
+
+class _Statements:
+    def __init__(self, dialect: str) -> None:
+        self.deployment = _upsert(
+            dialect, _table(Deployment), ("registration_id", "deployment_id"),
+            ("origin", "created_at"), (),
+        )  # fmt: skip
+        self.learner = _upsert(
+            dialect, _table(LearnerAccount), ("platform_id", "sub"), ("created_at",),
+            ("display_name",), returning=("id", "preferred_locale"),
+        )  # fmt: skip
+        self.course = _upsert(
+            dialect, _table(Course), ("platform_id", "context_id"), ("created_at",),
+            ("title", "label"), keep_existing=("nrps_url",),
+        )  # fmt: skip
+        self.resource_link = _upsert(
+            dialect, _table(ResourceLink), ("platform_id", "resource_link_id"),
+            ("registration_id", "created_at", "settings"),
+            ("title", "course_id", "lineitem_url", "lineitems_url", "ags_scopes"),
+            keep_existing=("case_id",),
+        )  # fmt: skip
+
+
+_statements: dict[str, _Statements] = {}
+
+
+def statements(session: Session) -> _Statements:
     dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        statement: Any = postgresql.insert(table)
-    elif dialect == "sqlite":
-        statement = sqlite.insert(table)
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise NotImplementedError(dialect)
-    statement = statement.values({**keys, **insert_values, **update_values})
-    # With nothing to update, re-set a key column: DO NOTHING would not return the id.
-    first_key = next(iter(keys))
-    statement = statement.on_conflict_do_update(
-        index_elements=list(keys),
-        set_=update_values or {first_key: statement.excluded[first_key]},
-    )
-    return int(session.execute(statement.returning(table.c.id)).scalar_one())
+    if dialect not in _statements:
+        _statements[dialect] = _Statements(dialect)
+    return _statements[dialect]
 
 
-def ensure_deployment(
+class RowCache:
+    """What this process last wrote for a row: (key) → (values, result, when). An upsert with
+    the same values within ``ttl`` seconds is skipped and the remembered result returned."""
+
+    def __init__(self, ttl: float, size: int = 20_000) -> None:
+        self._ttl = ttl
+        self._size = size
+        self._rows: dict[Any, tuple[Any, Any, float]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Any, values: Any) -> Any:
+        hit = self._rows.get(key)
+        if hit is None or hit[0] != values or time.monotonic() - hit[2] > self._ttl:
+            return None
+        return hit[1]
+
+    def put(self, key: Any, values: Any, result: Any) -> None:
+        if self._ttl <= 0:
+            return
+        with self._lock:
+            if len(self._rows) >= self._size:
+                self._rows.clear()
+            self._rows[key] = (values, result, time.monotonic())
+
+    def forget(self, key: Any) -> None:
+        with self._lock:
+            self._rows.pop(key, None)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedLaunch:
+    learner_id: int
+    learner_locale: str | None  # the learner's own earlier choice from the language menu
+    course_id: int | None
+    resource_link_id: int | None
+    deployment_pk: int
+
+
+def record_launch(
     session: Session,
+    cache: RowCache,
     registration: RegistrationRecord,
-    known: DeploymentRecord | None,
-    deployment_id: str,
-    now: datetime,
-) -> int:
-    """The deployment's row id; a deployment new to us is recorded as accepted by policy."""
-    if known is not None:
-        return known.id
-    return upsert(
-        session,
-        Deployment.__table__,  # type: ignore[arg-type]
-        {"registration_id": registration.id, "deployment_id": deployment_id},
-        {"origin": "auto", "created_at": now},
-        {},
-    )
-
-
-def record_learner(session: Session, platform_id: int, ctx: LaunchContext, now: datetime) -> int:
-    return upsert(
-        session,
-        LearnerAccount.__table__,  # type: ignore[arg-type]
-        {"platform_id": platform_id, "sub": ctx.sub},
-        {"created_at": now},
-        {"display_name": ctx.display_name, "last_launch_at": now},
-    )
-
-
-def record_course(
-    session: Session, platform_id: int, ctx: LaunchContext, now: datetime
-) -> int | None:
-    if ctx.context_id is None:
-        return None
-    update = {"title": ctx.context_title, "label": ctx.context_label}
-    if ctx.nrps_url:
-        update["nrps_url"] = ctx.nrps_url
-    return upsert(
-        session,
-        Course.__table__,  # type: ignore[arg-type]
-        {"platform_id": platform_id, "context_id": ctx.context_id},
-        {"created_at": now},
-        update,
-    )
-
-
-def record_resource_link(
-    session: Session,
-    registration: RegistrationRecord,
-    course_id: int | None,
+    deployment: DeploymentRecord | None,
     ctx: LaunchContext,
     now: datetime,
-) -> int | None:
-    if ctx.resource_link_id is None:
-        return None
-    update: dict[str, Any] = {"title": ctx.resource_link_title, "course_id": course_id}
-    if ctx.ags is not None:
-        update.update(
-            lineitem_url=ctx.ags.lineitem,
-            lineitems_url=ctx.ags.lineitems,
-            ags_scopes=list(ctx.ags.scopes),
+    after_commit: list[tuple[Any, Any, Any]],
+) -> RecordedLaunch:
+    """Upsert the rows a launch touches (skipping those this process just wrote unchanged).
+    What to remember goes to ``after_commit``: the caller puts it in the cache once the
+    transaction is committed, so a rolled-back launch leaves no false memories."""
+    stmts = statements(session)
+    db = session.connection()
+    platform = registration.platform_id
+
+    def upsert(
+        name: str,
+        key: tuple[Any, ...],
+        values: dict[str, Any],
+        changing: tuple[Any, ...],
+        statement: Any,
+        one_row: bool = False,
+    ) -> Any:
+        cached = cache.get((name, *key), changing)
+        if cached is not None:
+            return cached
+        result = db.execute(statement, values)
+        row = result.one() if one_row else result.scalar_one()
+        row = tuple(row) if one_row else row
+        after_commit.append(((name, *key), changing, row))
+        return row
+
+    if deployment is not None:
+        deployment_pk = deployment.id
+    else:
+        deployment_pk = upsert(
+            "deployment", (registration.id, ctx.deployment_id),
+            {"registration_id": registration.id, "deployment_id": ctx.deployment_id,
+             "origin": "auto", "created_at": now},
+            (), stmts.deployment,
+        )  # fmt: skip
+    learner_id, learner_locale = upsert(
+        "learner", (platform, ctx.sub),
+        {"platform_id": platform, "sub": ctx.sub, "created_at": now,
+         "display_name": ctx.display_name},
+        (ctx.display_name,), stmts.learner, one_row=True,
+    )  # fmt: skip
+    course_id = None
+    if ctx.context_id is not None:
+        course_id = upsert(
+            "course", (platform, ctx.context_id),
+            {"platform_id": platform, "context_id": ctx.context_id, "created_at": now,
+             "title": ctx.context_title, "label": ctx.context_label, "nrps_url": ctx.nrps_url},
+            (ctx.context_title, ctx.context_label, ctx.nrps_url), stmts.course,
+        )  # fmt: skip
+    link_id = None
+    if ctx.resource_link_id is not None:
+        case_id = (ctx.custom.get("case_id") or "")[:64] or None
+        ags = ctx.ags
+        values = {
+            "platform_id": platform, "resource_link_id": ctx.resource_link_id,
+            "registration_id": registration.id, "created_at": now, "settings": {},
+            "title": ctx.resource_link_title, "course_id": course_id,
+            "lineitem_url": ags.lineitem if ags else None,
+            "lineitems_url": ags.lineitems if ags else None,
+            "ags_scopes": list(ags.scopes) if ags else [], "case_id": case_id,
+        }  # fmt: skip
+        changing = (ctx.resource_link_title, course_id, ags, case_id)
+        link_id = upsert(
+            "link", (platform, ctx.resource_link_id), values, changing, stmts.resource_link
         )
-    case_id = ctx.custom.get("case_id")
-    if case_id:
-        update["case_id"] = case_id[:64]
-    return upsert(
-        session,
-        ResourceLink.__table__,  # type: ignore[arg-type]
-        {"platform_id": registration.platform_id, "resource_link_id": ctx.resource_link_id},
-        {"registration_id": registration.id, "created_at": now, "settings": {}, "ags_scopes": []},
-        update,
+    return RecordedLaunch(
+        learner_id=learner_id,
+        learner_locale=learner_locale,
+        course_id=course_id,
+        resource_link_id=link_id,
+        deployment_pk=deployment_pk,
     )
+
+
+def message_data(ctx: LaunchContext) -> dict[str, object]:
+    """What later pages need from the message, never names or e-mail addresses."""
+    data: dict[str, object] = {}
+    if ctx.deep_linking:
+        data["deep_linking"] = ctx.deep_linking
+    if ctx.for_user_sub:
+        data["for_user_sub"] = ctx.for_user_sub
+    if ctx.custom:
+        data["custom"] = ctx.custom
+    if ctx.return_url:
+        data["return_url"] = ctx.return_url
+    return data

@@ -16,10 +16,12 @@ from flask import current_app
 from lti_tool.lti.keys import Keyring
 from lti_tool.lti.keys import ensure_key
 from lti_tool.lti.platform_keys import PlatformKeyCache
+from lti_tool.lti.records import RowCache
 from lti_tool.lti.registrations import RegistrationCache
-from lti_tool.lti.state_store import DatabaseStateStore
-from lti_tool.lti.state_store import RedisStateStore
-from lti_tool.lti.state_store import StateStore
+from lti_tool.lti.state_store import DatabaseNonceStore
+from lti_tool.lti.state_store import NonceStore
+from lti_tool.lti.state_store import RedisNonceStore
+from lti_tool.lti.state_store import StateSigner
 
 if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
@@ -34,7 +36,9 @@ class LtiRuntime:
     keyring: Keyring
     platform_keys: PlatformKeyCache
     registrations: RegistrationCache
-    states: StateStore
+    states: StateSigner
+    nonces: NonceStore
+    rows: RowCache
     handlers: dict[str, LaunchHandler] = field(default_factory=dict)
 
 
@@ -42,13 +46,13 @@ def init_app(app: Flask) -> None:
     config = app.config
     keys_dir = Path(config["KEYS_DIR"])
     ensure_key(keys_dir, config["KEY_BITS"])
-    states: StateStore
+    nonces: NonceStore
     if config.get("REDIS_URL"):
         import redis
 
-        states = RedisStateStore(redis.Redis.from_url(config["REDIS_URL"]))
+        nonces = RedisNonceStore(redis.Redis.from_url(config["REDIS_URL"]))
     else:
-        states = DatabaseStateStore()
+        nonces = DatabaseNonceStore()
     app.extensions["lti_tool.lti"] = LtiRuntime(
         keyring=Keyring(
             keys_dir,
@@ -61,7 +65,9 @@ def init_app(app: Flask) -> None:
             timeout=config["HTTP_TIMEOUT_SECONDS"],
         ),
         registrations=RegistrationCache(config["REGISTRATION_CACHE_SECONDS"]),
-        states=states,
+        states=StateSigner(config["SECRET_KEY"]),
+        nonces=nonces,
+        rows=RowCache(config["ROW_CACHE_SECONDS"]),
     )
 
 

@@ -1,17 +1,23 @@
-"""Logins in flight: state, nonce and the browser-binding secret, shared by every process.
+"""Logins in flight, without a write at login: the OIDC ``state`` is signed by the tool.
 
-The database is the default store: the launch consumes its row with one conditional UPDATE in
-the same transaction that records the launch, so a replayed id_token fails in any worker and a
-rejected launch leaves nothing behind. With ``REDIS_URL`` set, Redis holds them instead and
-``GETDEL`` makes the consumption atomic.
+At login the tool makes a nonce and a browser-binding secret, and sends the platform a ``state``
+that carries (signed with ``SECRET_KEY``): the nonce, the registration, a hash of the binding
+secret and an expiry. The secret itself goes only to the browser (state cookie, or LTI platform
+storage). At launch the tool checks the signature, the expiry, that the browser shows the secret,
+and that the id_token's nonce is the state's; then it **consumes the nonce atomically**: one
+``INSERT … ON CONFLICT DO NOTHING`` into ``used_nonce`` (or ``SET NX`` in Redis when
+``REDIS_URL`` is set), in the launch's own transaction. A replay — in any process, on any host —
+finds the nonce taken. Logins cost no database round trip (see docs/decisions.md).
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
@@ -19,12 +25,14 @@ from enum import Enum
 from typing import Any
 from typing import Protocol
 
+from sqlalchemy import Table
+from sqlalchemy import bindparam
 from sqlalchemy import delete
-from sqlalchemy import select
-from sqlalchemy import update
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
-from lti_tool.lti.models import OidcState
+from lti_tool.lti.models import UsedNonce
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +40,7 @@ class NewLogin:
     state: str
     nonce: str
     binding: str  # given to the browser only (cookie or platform storage)
+    key: str  # names the cookie / platform-storage entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,155 +48,133 @@ class PendingLogin:
     nonce: str
     registration_id: int
     binding_hash: str
-    used: bool = False
+    expires_at: float
+    key: str
 
 
 class ConsumeResult(Enum):
     OK = "ok"
-    UNKNOWN = "unknown"
     USED = "used"
-    EXPIRED = "expired"
-    MISMATCH = "mismatch"
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def binding_hash(binding: str) -> str:
-    return hashlib.sha256(binding.encode()).hexdigest()
+    return _b64(hashlib.sha256(binding.encode()).digest()[:18])
 
 
-def new_login() -> NewLogin:
-    return NewLogin(
-        state=secrets.token_urlsafe(24),
-        nonce=secrets.token_urlsafe(24),
-        binding=secrets.token_urlsafe(24),
-    )
+class StateSigner:
+    """Makes and reads the signed ``state`` values (HMAC-SHA256 with a key derived from
+    ``SECRET_KEY``, so it differs from the launch tokens' key)."""
 
+    MAX_LENGTH = 512
 
-class StateStore(Protocol):
-    def save(
-        self, session: Session, login: NewLogin, registration_id: int, now: datetime, ttl: int
-    ) -> None: ...
+    def __init__(self, secret: str) -> None:
+        self._key = hashlib.sha256(b"lti-tool oidc state\0" + secret.encode()).digest()
 
-    def peek(self, session: Session, state: str, now: datetime) -> PendingLogin | None: ...
+    def _mac(self, payload: str) -> str:
+        return _b64(hmac.new(self._key, payload.encode("ascii"), hashlib.sha256).digest())
 
-    def consume(
-        self, session: Session, state: str, nonce: str, registration_id: int, now: datetime
-    ) -> ConsumeResult: ...
+    def new_login(self, registration_id: int, ttl: int) -> NewLogin:
+        nonce = secrets.token_urlsafe(24)
+        binding = secrets.token_urlsafe(24)
+        key = secrets.token_urlsafe(12)
+        payload = _b64(
+            json.dumps(
+                [nonce, registration_id, binding_hash(binding), int(time.time()) + ttl, key],
+                separators=(",", ":"),
+            ).encode()
+        )
+        return NewLogin(
+            state=f"{payload}.{self._mac(payload)}", nonce=nonce, binding=binding, key=key
+        )
+
+    def read(self, state: str) -> PendingLogin | None:
+        """The login a state describes, or None when it is not one of ours (or was altered)."""
+        if not state or len(state) > self.MAX_LENGTH or state.count(".") != 1:
+            return None
+        payload, mac = state.split(".")
+        if not hmac.compare_digest(mac, self._mac(payload)):
+            return None
+        try:
+            nonce, registration_id, digest, expires_at, key = json.loads(_unb64(payload))
+        except (ValueError, TypeError):
+            return None
+        return PendingLogin(nonce, registration_id, digest, expires_at, key)
 
 
 def binding_matches(pending: PendingLogin, binding: str | None) -> bool:
     return bool(binding) and hmac.compare_digest(pending.binding_hash, binding_hash(binding or ""))
 
 
-class DatabaseStateStore:
-    # one in this many logins also deletes long-expired rows
+class NonceStore(Protocol):
+    def consume(
+        self, session: Session, nonce: str, expires_at: datetime, now: datetime
+    ) -> ConsumeResult: ...
+
+    def release(self, nonce: str) -> None:
+        """Undo a consumption whose launch was then rejected (the database store's rollback
+        does that already)."""
+
+
+def _consume_statement(dialect: str, table: Table) -> Any:
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    return (
+        module.insert(table)
+        .values(nonce=bindparam("nonce"), expires_at=bindparam("expires_at"))
+        .on_conflict_do_nothing(index_elements=["nonce"])
+        .returning(table.c.nonce)
+    )
+
+
+class DatabaseNonceStore:
+    # one in this many launches also deletes long-expired nonces
     PRUNE_EVERY = 64
+    _TABLE: Table = UsedNonce.__table__  # type: ignore[assignment]
 
-    def save(
-        self, session: Session, login: NewLogin, registration_id: int, now: datetime, ttl: int
-    ) -> None:
-        session.add(
-            OidcState(
-                state=login.state,
-                nonce=login.nonce,
-                binding_hash=binding_hash(login.binding),
-                registration_id=registration_id,
-                expires_at=now + timedelta(seconds=ttl),
-            )
-        )
-        if secrets.randbelow(self.PRUNE_EVERY) == 0:
-            session.execute(
-                delete(OidcState).where(OidcState.expires_at < now - timedelta(hours=1))
-            )
-
-    def peek(self, session: Session, state: str, now: datetime) -> PendingLogin | None:
-        row = session.execute(
-            select(
-                OidcState.nonce,
-                OidcState.registration_id,
-                OidcState.binding_hash,
-                OidcState.used_at,
-            ).where(OidcState.state == state)
-        ).first()
-        if row is None:
-            return None
-        return PendingLogin(
-            nonce=row.nonce,
-            registration_id=row.registration_id,
-            binding_hash=row.binding_hash,
-            used=row.used_at is not None,
-        )
+    def __init__(self) -> None:
+        self._statements: dict[str, Any] = {}
 
     def consume(
-        self, session: Session, state: str, nonce: str, registration_id: int, now: datetime
+        self, session: Session, nonce: str, expires_at: datetime, now: datetime
     ) -> ConsumeResult:
-        result = session.execute(
-            update(OidcState)
-            .where(
-                OidcState.state == state,
-                OidcState.used_at.is_(None),
-                OidcState.expires_at > now,
-                OidcState.registration_id == registration_id,
-                OidcState.nonce == nonce,
-            )
-            .values(used_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
-            return ConsumeResult.OK
-        row = session.execute(
-            select(OidcState.used_at, OidcState.expires_at).where(OidcState.state == state)
+        connection = session.connection()
+        dialect = connection.dialect.name
+        if dialect not in self._statements:
+            self._statements[dialect] = _consume_statement(dialect, self._TABLE)
+        inserted = connection.execute(
+            self._statements[dialect], {"nonce": nonce, "expires_at": expires_at}
         ).first()
-        if row is None:
-            return ConsumeResult.UNKNOWN
-        if row.used_at is not None:
+        if inserted is None:
             return ConsumeResult.USED
-        if row.expires_at <= now:
-            return ConsumeResult.EXPIRED
-        return ConsumeResult.MISMATCH
+        if secrets.randbelow(self.PRUNE_EVERY) == 0:
+            connection.execute(
+                delete(self._TABLE).where(self._TABLE.c.expires_at < now - timedelta(hours=1))
+            )
+        return ConsumeResult.OK
+
+    def release(self, nonce: str) -> None:
+        pass  # the launch's transaction is rolled back
 
 
-class RedisStateStore:
-    PREFIX = "lti_tool:state:"
-    USED_PREFIX = "lti_tool:used-state:"
+class RedisNonceStore:
+    PREFIX = "lti_tool:used-nonce:"
 
     def __init__(self, client: Any) -> None:
         self._redis = client
 
-    def save(
-        self, session: Session, login: NewLogin, registration_id: int, now: datetime, ttl: int
-    ) -> None:
-        value = json.dumps(
-            {"n": login.nonce, "r": registration_id, "b": binding_hash(login.binding)}
-        )
-        self._redis.set(self.PREFIX + login.state, value, ex=max(ttl, 1))
-
-    def peek(self, session: Session, state: str, now: datetime) -> PendingLogin | None:
-        raw = self._redis.get(self.PREFIX + state)
-        if raw is None and self._redis.exists(self.USED_PREFIX + state):
-            return PendingLogin(nonce="", registration_id=0, binding_hash="", used=True)
-        return self._decode(raw)
-
-    @staticmethod
-    def _decode(raw: bytes | str | None) -> PendingLogin | None:
-        if raw is None:
-            return None
-        data = json.loads(raw)
-        return PendingLogin(nonce=data["n"], registration_id=data["r"], binding_hash=data["b"])
-
     def consume(
-        self, session: Session, state: str, nonce: str, registration_id: int, now: datetime
+        self, session: Session, nonce: str, expires_at: datetime, now: datetime
     ) -> ConsumeResult:
-        pending = self._decode(self._redis.getdel(self.PREFIX + state))
-        if pending is None:
-            return (
-                ConsumeResult.USED
-                if self._redis.exists(self.USED_PREFIX + state)
-                else (ConsumeResult.UNKNOWN)
-            )
-        # a tombstone, so that a replay is reported as one (kept as long as a token may live)
-        self._redis.set(self.USED_PREFIX + state, "1", ex=3600)
-        if pending.registration_id != registration_id or not hmac.compare_digest(
-            pending.nonce, nonce
-        ):
-            return ConsumeResult.MISMATCH
-        return ConsumeResult.OK
+        ttl = max(int((expires_at - now).total_seconds()) + 3600, 1)
+        first = self._redis.set(self.PREFIX + nonce, "1", nx=True, ex=ttl)
+        return ConsumeResult.OK if first else ConsumeResult.USED
+
+    def release(self, nonce: str) -> None:
+        self._redis.delete(self.PREFIX + nonce)

@@ -18,6 +18,7 @@ from pylti1p3.exception import LtiException
 from pylti1p3.message_launch import MessageLaunch
 from pylti1p3.request import Request
 
+from lti_tool.http import http_session
 from lti_tool.lti import claims
 from lti_tool.lti.platform_keys import PlatformKeyCache
 from lti_tool.lti.platform_keys import PlatformKeyError
@@ -87,6 +88,7 @@ class ToolMessageLaunch(MessageLaunch):  # type: ignore[type-arg]
             tool_conf,
             session_service=_Unused(),  # type: ignore[arg-type]
             cookie_service=_Unused(),  # type: ignore[arg-type]
+            requests_session=http_session(),
         )
         self._keys = keys
         self._leeway = leeway

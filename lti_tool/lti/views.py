@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
+from datetime import UTC
 from datetime import datetime
 from urllib.parse import parse_qsl
 from urllib.parse import urlencode
@@ -17,7 +19,6 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Session
 
 from lti_tool.db import get_session
 from lti_tool.db import utcnow
@@ -28,20 +29,16 @@ from lti_tool.i18n.locale import supported_locale
 from lti_tool.lti import bp
 from lti_tool.lti import records
 from lti_tool.lti.claims import LAUNCH_PRESENTATION
-from lti_tool.lti.claims import LaunchContext
 from lti_tool.lti.launch_session import AcceptedLaunch
+from lti_tool.lti.launch_session import LaunchRef
 from lti_tool.lti.launch_session import set_page_launch
-from lti_tool.lti.models import Launch
-from lti_tool.lti.models import LearnerAccount
 from lti_tool.lti.runtime import runtime
 from lti_tool.lti.state_store import ConsumeResult
 from lti_tool.lti.state_store import binding_matches
-from lti_tool.lti.state_store import new_login
 from lti_tool.lti.tool_conf import DbToolConf
 from lti_tool.lti.validation import FormRequest
 from lti_tool.lti.validation import LaunchRejected
 from lti_tool.lti.validation import ToolMessageLaunch
-from lti_tool.lti.validation import ValidatedLaunch
 from lti_tool.public_urls import base_url
 from lti_tool.public_urls import origin
 from lti_tool.public_urls import public_url
@@ -145,10 +142,10 @@ def _with_query(url: str, params: dict[str, str]) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def _set_state_cookie(response: Response, state: str, binding: str) -> None:
+def _set_state_cookie(response: Response, key: str, binding: str) -> None:
     secure = request.is_secure
     response.set_cookie(
-        STATE_COOKIE + state,
+        STATE_COOKIE + key,
         binding,
         max_age=current_app.config["STATE_TTL_SECONDS"],
         path="/lti/",
@@ -171,17 +168,14 @@ def login() -> Response:
             raise LaunchRejected("malformed", "login without iss or login_hint")
         if target_link_uri and origin(target_link_uri) != origin(base_url()):
             raise LaunchRejected("target", "target_link_uri is not on this tool")
-        session = get_session()
         registration = runtime().registrations.registration(
-            session, iss, _param("client_id") or None
+            get_session(), iss, _param("client_id") or None
         )
         if registration is None:
             raise LaunchRejected("registration", "login for an unknown issuer/client_id")
-        pending = new_login()
-        runtime().states.save(
-            session, pending, registration.id, utcnow(), current_app.config["STATE_TTL_SECONDS"]
+        pending = runtime().states.new_login(
+            registration.id, current_app.config["STATE_TTL_SECONDS"]
         )
-        session.commit()
     except LaunchRejected as exc:
         return _reject(exc, "login", iss)
     auth_params = {
@@ -208,14 +202,14 @@ def login() -> Response:
                 page="storage-login",
                 target=storage_target,
                 platform_origin=origin(registration.auth_login_url),
-                key=STATE_COOKIE + pending.state,
+                key=STATE_COOKIE + pending.key,
                 value=pending.binding,
                 next_url=auth_url,
             )
         )
     else:
         response = redirect(auth_url, code=302)
-    _set_state_cookie(response, pending.state, pending.binding)
+    _set_state_cookie(response, pending.key, pending.binding)
     return response
 
 
@@ -231,6 +225,7 @@ def launch() -> Response:
     form = {key: request.form.get(key, "") for key in request.form}
     iss = None
     validator: ToolMessageLaunch | None = None
+    consumed: str | None = None
     try:
         config = current_app.config
         rt = runtime()
@@ -244,48 +239,84 @@ def launch() -> Response:
         )
         validated = validator.validate_launch()
         iss = validated.registration.issuer
-        state = form.get("state", "")
-        if not state or len(state) > 64:
-            raise LaunchRejected("state", "no state in the launch")
-        now = utcnow()
-        pending = rt.states.peek(session, state, now)
+        pending = rt.states.read(form.get("state", ""))
         if pending is None:
-            raise LaunchRejected("state", "unknown or expired state")
-        if pending.used:
-            raise LaunchRejected("replay", "state and nonce already used")
-        binding = request.cookies.get(STATE_COOKIE + state)
-        storage_target = form.get("lti_storage_target", "")
-        if not binding_matches(pending, binding):
-            if not storage_target:
-                raise LaunchRejected("state", "no state cookie and no platform storage")
-            stored = form.get("lti_storage_binding")
-            if stored is None:
-                return _storage_check_page(form, validated.registration.auth_login_url, state)
-            if not _same_origin_post() or not binding_matches(pending, stored):
-                raise LaunchRejected("state", "platform storage did not confirm the state")
-        if pending.nonce != validated.body["nonce"]:
-            raise LaunchRejected("state", "nonce does not belong to this state")
-        result = rt.states.consume(
-            session, state, validated.body["nonce"], validated.registration.id, now
-        )
-        if result is ConsumeResult.USED:
-            raise LaunchRejected("replay", "state and nonce already used")
-        if result is ConsumeResult.EXPIRED:
+            raise LaunchRejected("state", "missing, altered or foreign state")
+        now = utcnow()
+        if pending.expires_at < now.timestamp():
             raise LaunchRejected("expired", "the login expired before the launch")
-        if result is not ConsumeResult.OK:
-            raise LaunchRejected("state", f"state could not be consumed ({result.value})")
-        accepted = _record(session, validated, now)
-        handler = rt.handlers.get(validated.context.message_type, _landing_page)
+        if pending.registration_id != validated.registration.id:
+            raise LaunchRejected("state", "the login was for another registration")
+        if not hmac.compare_digest(pending.nonce, validated.body["nonce"]):
+            raise LaunchRejected("state", "the nonce belongs to another login")
+        # Consume first, in this transaction: a replay is reported as one, and any later
+        # rejection rolls the consumption back (Redis: releases it).
+        expires_at = datetime.fromtimestamp(
+            pending.expires_at + config["JWT_LEEWAY_SECONDS"], tz=UTC
+        )
+        if rt.nonces.consume(session, pending.nonce, expires_at, now) is ConsumeResult.USED:
+            raise LaunchRejected("replay", "nonce already used")
+        consumed = pending.nonce
+        binding = _browser_binding(pending.key, form)
+        if binding is None:
+            rt.nonces.release(consumed)
+            return _storage_check_page(form, validated.registration.auth_login_url, pending.key)
+        if not binding_matches(pending, binding):
+            raise LaunchRejected("state", "the browser did not prove it started this login")
+        ctx = validated.context
+        remember: list[tuple[object, object, object]] = []
+        recorded = records.record_launch(
+            session, rt.rows, validated.registration, validated.deployment, ctx, now, remember
+        )
+        launch_ref = LaunchRef(
+            registration_id=validated.registration.id,
+            deployment_pk=recorded.deployment_pk,
+            learner_id=recorded.learner_id,
+            course_id=recorded.course_id,
+            resource_link_id=recorded.resource_link_id,
+            message_type=ctx.message_type,
+            is_staff=ctx.staff,
+            is_test_user=ctx.test_user,
+            locale=launch_locale(
+                ctx.locale or validated.registration.platform_default_locale,
+                recorded.learner_locale,
+            ),
+            message_data=records.message_data(ctx),
+        )
+        token = set_page_launch(launch_ref, None)
+        accepted = AcceptedLaunch(launch_ref, ctx, validated.registration, token)
+        handler = rt.handlers.get(ctx.message_type, _landing_page)
         response = current_app.make_response(handler(accepted))
         session.commit()
+        for key, values, result in remember:
+            rt.rows.put(key, values, result)
     except LaunchRejected as exc:
+        if consumed is not None:
+            runtime().nonces.release(consumed)
         g.locale = _claimed_locale(validator)
         claimed_iss = validator.unverified_body().get("iss") if validator else None
         return _reject(
             exc, "launch", iss or (claimed_iss if isinstance(claimed_iss, str) else None)
         )
-    response.delete_cookie(STATE_COOKIE + state, path="/lti/")
+    response.delete_cookie(STATE_COOKIE + pending.key, path="/lti/")
     return response
+
+
+def _browser_binding(key: str, form: dict[str, str]) -> str | None:
+    """The state's secret as this browser holds it: from the state cookie, or (when cookies do
+    not reach us in the LMS iframe) from LTI platform storage, posted back by our own page.
+    None means: ask the platform's storage first."""
+    cookie = request.cookies.get(STATE_COOKIE + key)
+    if cookie:
+        return cookie
+    if not form.get("lti_storage_target"):
+        raise LaunchRejected("state", "no state cookie and no platform storage")
+    stored = form.get("lti_storage_binding")
+    if stored is None:
+        return None
+    if not _same_origin_post():
+        raise LaunchRejected("state", "platform storage answer not posted by the tool's page")
+    return stored
 
 
 def _claimed_locale(validator: ToolMessageLaunch | None) -> str | None:
@@ -298,7 +329,7 @@ def _claimed_locale(validator: ToolMessageLaunch | None) -> str | None:
     )
 
 
-def _storage_check_page(form: dict[str, str], auth_login_url: str, state: str) -> Response:
+def _storage_check_page(form: dict[str, str], auth_login_url: str, key: str) -> Response:
     """No cookie came back: ask the platform's storage, then post the launch again."""
     get_session().rollback()
     return Response(
@@ -308,55 +339,9 @@ def _storage_check_page(form: dict[str, str], auth_login_url: str, state: str) -
             fields={k: form[k] for k in ("id_token", "state", "lti_storage_target") if k in form},
             target=form["lti_storage_target"],
             platform_origin=origin(auth_login_url),
-            key=STATE_COOKIE + state,
+            key=STATE_COOKIE + key,
         )
     )
-
-
-def _record(session: Session, validated: ValidatedLaunch, now: datetime) -> AcceptedLaunch:
-    ctx = validated.context
-    registration = validated.registration
-    deployment_pk = records.ensure_deployment(
-        session, registration, validated.deployment, ctx.deployment_id, now
-    )
-    learner_id = records.record_learner(session, registration.platform_id, ctx, now)
-    course_id = records.record_course(session, registration.platform_id, ctx, now)
-    resource_link_id = records.record_resource_link(session, registration, course_id, ctx, now)
-    learner = session.get(LearnerAccount, learner_id)
-    locale = launch_locale(
-        ctx.locale or registration.platform_default_locale,
-        learner.preferred_locale if learner else None,
-    )
-    row = Launch(
-        registration_id=registration.id,
-        deployment_id=deployment_pk,
-        learner_id=learner_id,
-        course_id=course_id,
-        resource_link_id=resource_link_id,
-        message_type=ctx.message_type,
-        roles=list(ctx.roles)[:50],
-        is_staff=ctx.staff,
-        is_test_user=ctx.test_user,
-        locale=locale,
-        message_data=_message_data(ctx),
-        return_url=ctx.return_url,
-        created_at=now,
-    )
-    session.add(row)
-    session.flush()
-    token = set_page_launch(row, None)
-    return AcceptedLaunch(launch=row, context=ctx, registration=registration, token=token)
-
-
-def _message_data(ctx: LaunchContext) -> dict[str, object]:
-    data: dict[str, object] = {}
-    if ctx.deep_linking:
-        data["deep_linking"] = ctx.deep_linking
-    if ctx.for_user_sub:
-        data["for_user_sub"] = ctx.for_user_sub
-    if ctx.custom:
-        data["custom"] = ctx.custom
-    return data
 
 
 def _landing_page(accepted: AcceptedLaunch) -> str:

@@ -1,13 +1,14 @@
-"""With REDIS_URL set, logins in flight live in Redis: launches work and replays fail."""
+"""With REDIS_URL set, consumed nonces live in Redis: launches work and replays fail."""
 
 from __future__ import annotations
 
 import pytest
 import redis
+import requests
 from sqlalchemy import func
 from sqlalchemy import select
 
-from lti_tool.lti.models import OidcState
+from lti_tool.lti.models import UsedNonce
 from tests.support.browsing import Browser
 from tests.support.live import live_tool
 
@@ -28,9 +29,6 @@ def test_launch_and_replay_with_redis(redis_tool):
     browser = Browser(tool)
     form = browser.open_launch()
     cookie = {c.name: c.value for c in browser.http.cookies if c.name.startswith("lti_state_")}
-    assert client.exists("lti_tool:state:" + form.fields["state"])
-    with tool.session() as session:
-        assert session.scalar(select(func.count()).select_from(OidcState)) == 0
 
     first = browser.http.post(form.action, data=form.fields)
     replay = browser.http.post(form.action, data=form.fields, cookies=cookie)
@@ -38,4 +36,19 @@ def test_launch_and_replay_with_redis(redis_tool):
     assert first.status_code == 200
     assert replay.status_code == 400
     assert "already been used" in replay.text
-    assert not client.exists("lti_tool:state:" + form.fields["state"])
+    assert len(list(client.scan_iter("lti_tool:used-nonce:*"))) == 1
+    with tool.session() as session:
+        assert session.scalar(select(func.count()).select_from(UsedNonce)) == 0
+
+
+def test_a_rejected_launch_does_not_burn_the_nonce_in_redis(redis_tool):
+    tool, _ = redis_tool
+    browser = Browser(tool)
+    form = browser.open_launch()
+
+    # someone else's browser (no state cookie) posts the same launch first
+    intruder = requests.post(form.action, data=form.fields, timeout=10)
+    legitimate = browser.http.post(form.action, data=form.fields)
+
+    assert intruder.status_code == 400
+    assert legitimate.status_code == 200
