@@ -137,8 +137,12 @@ def main() -> None:
         try:
             wait_for(sandbox_url + "/sandbox/")
 
-            steps: dict[str, list[float]] = {"sandbox launch": [], "tool login": [],
-                                             "sandbox auth": [], "tool launch": []}
+            steps: dict[str, list[float]] = {
+                "sandbox launch": [],
+                "tool login": [],
+                "sandbox auth": [],
+                "tool launch": [],
+            }
 
             def timed(name: str, started: float) -> float:
                 now = time.perf_counter()
@@ -212,7 +216,8 @@ def main() -> None:
     for level, by_step in step_rows:
         parts = [
             f"{name} {v[len(v) // 2] * 1000:.1f} / {v[int(len(v) * 0.99)] * 1000:.1f}"
-            for name, v in by_step.items() if v
+            for name, v in by_step.items()
+            if v
         ]
         print(f"  concurrency {level}: " + ", ".join(parts))
     bare_cpu = {r.concurrency: r.cpu_per_op_ms for n, r in rows if n == "bare"}
