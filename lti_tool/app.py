@@ -48,11 +48,15 @@ def _logging(app: Flask) -> None:
 
 
 def _blueprints(app: Flask) -> None:
+    from lti_tool import library
     from lti_tool import lti
+    from lti_tool.learner import launch as learner_launch
     from lti_tool.lti import runtime
 
+    library.init_app(app)
     runtime.init_app(app)
     app.register_blueprint(lti.bp)
+    learner_launch.init_app(app)
     if app.config["DEMO"]:
         from lti_tool import sandbox
 

@@ -1,8 +1,9 @@
 """Every table of the tool's schema, for Alembic (the sandbox platform's tables are not here)."""
 
 from lti_tool.db import Base
+from lti_tool.learner import models as learner_models
 from lti_tool.lti import models as lti_models
 
 metadata = Base.metadata
 
-__all__ = ["lti_models", "metadata"]
+__all__ = ["learner_models", "lti_models", "metadata"]

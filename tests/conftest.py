@@ -82,7 +82,7 @@ def cross_site_tool(database_url: str, tmp_path: Path, keys_dir: Path) -> Iterat
 
 
 @pytest.fixture(scope="session")
-def _chromium():
+def chromium():
     from playwright.sync_api import sync_playwright
 
     from tests.support.chromium import ARGS
@@ -95,8 +95,8 @@ def _chromium():
 
 
 @pytest.fixture
-def page(_chromium):
-    context = _chromium.new_context(locale="en-GB")
+def page(chromium):
+    context = chromium.new_context(locale="en-GB")
     context.set_default_timeout(15_000)
     page = context.new_page()
     yield page

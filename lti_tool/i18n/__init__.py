@@ -7,6 +7,8 @@ from typing import Any
 from flask import Flask
 from flask import g
 from flask_babel import Babel
+from flask_babel import format_date
+from flask_babel import format_percent
 from flask_babel import get_locale
 from flask_babel import get_translations
 
@@ -37,6 +39,8 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     app.jinja_env.globals["current_locale"] = current_locale
+    app.jinja_env.globals["format_percent"] = lambda value: format_percent(value, "#,##0%")
+    app.jinja_env.globals["format_date"] = format_date
 
 
 def _translations() -> Any:

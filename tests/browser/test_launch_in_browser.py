@@ -27,9 +27,9 @@ def _launch(page, base: str, *, lang: str = "en", storage: str = "cookie", role:
 def test_learner_launch_in_each_language(page, tool, lang):
     frame = _launch(page, tool.sandbox_url, lang=lang)
 
-    assert frame.locator("body").get_attribute("data-page") == "launch"
+    assert frame.locator("body").get_attribute("data-page") == "case-start"
     assert frame.locator("html").get_attribute("lang") == lang
-    tool_frame = next(f for f in page.frames if f.url.startswith(tool.base_url + "/lti/"))
+    tool_frame = page.query_selector("#tool-frame").content_frame()
     assert accessibility_problems(tool_frame) == []
 
 
@@ -39,7 +39,7 @@ def test_cross_site_launch_without_cookies_uses_platform_storage(page, cross_sit
     checked through LTI Platform Storage (postMessage) instead."""
     frame = _launch(page, cross_site_tool.sandbox_url, storage="platform", lang="it")
 
-    assert frame.locator("body").get_attribute("data-page") == "launch"
+    assert frame.locator("body").get_attribute("data-page") == "case-start"
     assert frame.locator("html").get_attribute("lang") == "it"
 
 

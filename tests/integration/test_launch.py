@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from lti_tool.learner.models import Attempt
 from lti_tool.lti.models import Course
 from lti_tool.lti.models import LearnerAccount
 from lti_tool.lti.models import ResourceLink
@@ -17,7 +18,7 @@ def test_learner_launch_records_account_course_and_link(tool):
 
     assert response.status_code == 200
     page = parse(response.text)
-    assert page.data_page == "launch"
+    assert page.data_page == "case-start"
     assert page.html_lang == "el"
     with tool.session() as session:
         learner = session.scalars(select(LearnerAccount)).one()
@@ -29,14 +30,17 @@ def test_learner_launch_records_account_course_and_link(tool):
         assert link.case_id == "feature-tour"
         assert link.lineitem_url
         assert "?type_id=1" in link.lineitem_url
-    assert "Learner" in response.text
 
 
-def test_instructor_launch_is_staff(tool):
-    response = Browser(tool).launch(name="Dr Instructor", role="instructor")
+def test_instructor_attempt_is_a_preview_and_a_learners_is_not(tool):
+    for role in ("instructor", "learner"):
+        browser = Browser(tool)
+        start = browser.launch(name=f"Someone {role}", role=role)
+        assert browser.submit(start, "/play/start").status_code == 200  # "Begin the case"
 
-    assert response.status_code == 200
-    assert "Instructor" in response.text
+    with tool.session() as session:
+        previews = {a.preview for a in session.scalars(select(Attempt))}
+    assert previews == {True, False}
 
 
 @pytest.mark.parametrize("privacy", ["anonymous", "names", "email"])

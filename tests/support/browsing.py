@@ -108,18 +108,19 @@ class Browser:
     def submit(
         self,
         response: requests.Response,
+        action: str,
         button: tuple[str, str] | None = None,
-        form_index: int = 0,
         **extra: str,
     ) -> requests.Response:
-        """Submit a form of a tool page (with one of its buttons), as a click would."""
-        forms = parse(response.text).forms
-        form = forms[form_index]
-        data = dict(form.fields)
+        """Submit the page's form that posts to ``action`` (with one of its buttons), as a
+        click would."""
+        forms = [f for f in parse(response.text).forms if f.action.endswith(action)]
+        assert forms, f"no form posting to {action} on page {page_of(response)}"
+        data = dict(forms[0].fields)
         if button:
             data[button[0]] = button[1]
         data.update(extra)
-        url = requests.compat.urljoin(response.url, form.action)
+        url = requests.compat.urljoin(response.url, forms[0].action)
         return self.http.post(url, data=data, timeout=TIMEOUT)
 
 

@@ -1,0 +1,226 @@
+"""Starting, resuming and playing attempts. Services take a Session and never commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy import bindparam
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.orm import Session
+
+from lti_tool.learner.models import COMPLETED
+from lti_tool.learner.models import IN_PROGRESS
+from lti_tool.learner.models import Attempt
+from lti_tool.simulation import Case
+from lti_tool.simulation import CaseFinished
+from lti_tool.simulation import ChoiceNotOffered
+from lti_tool.simulation import Score
+from lti_tool.simulation import State
+from lti_tool.simulation import choose
+from lti_tool.simulation import is_finished
+from lti_tool.simulation import score
+from lti_tool.simulation import start
+
+TABLE: Table = Attempt.__table__  # type: ignore[assignment]
+_COLUMNS = (
+    TABLE.c.id,
+    TABLE.c.learner_id,
+    TABLE.c.resource_link_id,
+    TABLE.c.number,
+    TABLE.c.case_id,
+    TABLE.c.case_version,
+    TABLE.c.state,
+    TABLE.c.step,
+    TABLE.c.step_times,
+    TABLE.c.status,
+    TABLE.c.score,
+    TABLE.c.scores,
+    TABLE.c.critical,
+    TABLE.c.preview,
+    TABLE.c.started_at,
+    TABLE.c.completed_at,
+)
+_BY_ID = select(*_COLUMNS).where(TABLE.c.id == bindparam("id"))
+_RECORD = (
+    update(TABLE)
+    .where(TABLE.c.id == bindparam("b_id"), TABLE.c.step == bindparam("b_expected_step"),
+           TABLE.c.status == IN_PROGRESS)
+    .values(
+        state=bindparam("b_state", type_=TABLE.c.state.type),
+        step=bindparam("b_step"),
+        step_times=bindparam("b_step_times", type_=TABLE.c.step_times.type),
+        updated_at=bindparam("b_now", type_=TABLE.c.updated_at.type),
+        status=bindparam("b_status"),
+        score=bindparam("b_score"),
+        scores=bindparam("b_scores", type_=TABLE.c.scores.type),
+        critical=bindparam("b_critical"),
+        completed_at=bindparam("b_completed_at", type_=TABLE.c.completed_at.type),
+    )
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRow:
+    id: int
+    learner_id: int
+    resource_link_id: int
+    number: int
+    case_id: str
+    case_version: int
+    state: dict[str, Any]
+    step: int
+    step_times: list[float]
+    status: str
+    score: float | None
+    scores: dict[str, float] | None
+    critical: bool
+    preview: bool
+    started_at: datetime
+    completed_at: datetime | None
+
+    @property
+    def completed(self) -> bool:
+        return self.status == COMPLETED
+
+
+def load(session: Session, attempt_id: int) -> AttemptRow | None:
+    row = session.connection().execute(_BY_ID, {"id": attempt_id}).first()
+    return AttemptRow(*row) if row else None
+
+
+def for_learner(session: Session, learner_id: int, link_id: int) -> list[AttemptRow]:
+    rows = session.connection().execute(
+        select(*_COLUMNS)
+        .where(TABLE.c.learner_id == learner_id, TABLE.c.resource_link_id == link_id)
+        .order_by(TABLE.c.number)
+    )
+    return [AttemptRow(*row) for row in rows]
+
+
+def open_attempt(attempts: list[AttemptRow]) -> AttemptRow | None:
+    return next((a for a in reversed(attempts) if a.status == IN_PROGRESS), None)
+
+
+def begin(
+    session: Session,
+    *,
+    learner_id: int,
+    link_id: int,
+    case: Case,
+    number: int,
+    now: datetime,
+    preview: bool,
+    test_user: bool,
+) -> int | None:
+    """Insert attempt ``number``; None when another request inserted it first (a double click
+    on "Begin"): the caller then resumes that one."""
+    module: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        module.insert(TABLE)
+        .values(
+            learner_id=learner_id,
+            resource_link_id=link_id,
+            number=number,
+            case_id=case.id,
+            case_version=case.version,
+            state=start(case).to_json(),
+            step=0,
+            step_times=[],
+            status=IN_PROGRESS,
+            critical=False,
+            preview=preview,
+            test_user=test_user,
+            started_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["learner_id", "resource_link_id", "number"])
+        .returning(TABLE.c.id)
+    )
+    return session.connection().execute(statement).scalar()
+
+
+def state_of(case: Case, attempt: AttemptRow) -> State:
+    """The attempt's engine state. The state is replayed against the case as loaded now, so an
+    attempt begun on an earlier version continues when its path still exists, and raises
+    StateInvalid when the case changed under it."""
+    return State.from_json(case, attempt.state)
+
+
+class Outcome(Enum):
+    RECORDED = "recorded"
+    COMPLETED = "completed"
+    STALE = "stale"  # the form showed an earlier step (double click, back button, two tabs)
+    NOT_OFFERED = "not-offered"  # a forged or out-of-date choice id
+
+
+@dataclass(frozen=True, slots=True)
+class ChoiceResult:
+    outcome: Outcome
+    state: State
+    score: Score | None = None
+
+
+def record_choice(
+    session: Session,
+    case: Case,
+    attempt: AttemptRow,
+    expected_step: int,
+    choice_id: str,
+    now: datetime,
+) -> ChoiceResult:
+    """Apply one choice if, and only if, the attempt is still at ``expected_step``."""
+    state = state_of(case, attempt)
+    if attempt.status != IN_PROGRESS or attempt.step != expected_step:
+        return ChoiceResult(Outcome.STALE, state)
+    try:
+        new_state = choose(case, state, choice_id)
+    except (ChoiceNotOffered, CaseFinished):
+        return ChoiceResult(Outcome.NOT_OFFERED, state)
+    finished = is_finished(case, new_state)
+    result = score(case, new_state) if finished else None
+    elapsed = (now - attempt.started_at).total_seconds()
+    changed = (
+        session.connection()
+        .execute(
+            _RECORD,
+            {
+                "b_id": attempt.id,
+                "b_expected_step": expected_step,
+                "b_state": new_state.to_json(),
+                "b_step": expected_step + 1,
+                "b_step_times": [*attempt.step_times, round(elapsed, 1)],
+                "b_now": now,
+                "b_status": COMPLETED if finished else IN_PROGRESS,
+                "b_score": result.overall if result else None,
+                "b_scores": dict(result.dimensions) if result else None,
+                "b_critical": new_state.critical,
+                "b_completed_at": now if finished else None,
+            },
+        )
+        .rowcount
+    )
+    if changed != 1:  # another request recorded this step first
+        fresh = load(session, attempt.id)
+        assert fresh is not None
+        return ChoiceResult(Outcome.STALE, state_of(case, fresh))
+    return ChoiceResult(Outcome.COMPLETED if finished else Outcome.RECORDED, new_state, result)
+
+
+def count(session: Session, learner_id: int, link_id: int) -> int:
+    return int(
+        session.connection()
+        .execute(
+            select(func.count()).where(
+                TABLE.c.learner_id == learner_id, TABLE.c.resource_link_id == link_id
+            )
+        )
+        .scalar_one()
+    )

@@ -1,0 +1,321 @@
+"""The learner's pages. Every page is the answer to a POST that carries the launch token, so the
+case plays without cookies in any LMS iframe and without JavaScript."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response
+from flask import current_app
+from flask import g
+from flask import render_template
+from flask import request
+from flask_babel import gettext as _
+
+from lti_tool import labels
+from lti_tool.db import get_session
+from lti_tool.db import utcnow
+from lti_tool.errors import error_page
+from lti_tool.i18n import case_text
+from lti_tool.learner import attempts
+from lti_tool.learner import bp
+from lti_tool.learner.attempts import AttemptRow
+from lti_tool.learner.attempts import Outcome
+from lti_tool.learner.links import LinkRow
+from lti_tool.learner.links import load_link
+from lti_tool.learner.policy import AttemptPolicy
+from lti_tool.library import library
+from lti_tool.lti.launch_session import current_launch
+from lti_tool.lti.launch_session import launch_required
+from lti_tool.simulation import Case
+from lti_tool.simulation import State
+from lti_tool.simulation import StateInvalid
+from lti_tool.simulation import debrief
+from lti_tool.simulation import is_finished
+from lti_tool.simulation import offered_choices
+from lti_tool.simulation import score
+
+HELPERS = {
+    "md": case_text.markdown,
+    "tx": case_text.text,
+    "il": case_text.inline,
+    "translate": case_text.translate,
+    "MODULES": labels.MODULES,
+    "SETTINGS": labels.SETTINGS,
+    "REFERRAL_KINDS": labels.REFERRAL_KINDS,
+}
+
+
+def _page(template: str, page: str, status: int = 200, **context: Any) -> Response:
+    body = render_template(template, page=page, **HELPERS, **context)
+    return Response(body, status=status, mimetype="text/html")
+
+
+def _context() -> tuple[LinkRow, Case, AttemptPolicy] | Response:
+    """The launch's activity and its case, or the page that explains why there is none."""
+    launch = current_launch()
+    if launch.resource_link_id is None:
+        return error_page(400, _("This launch has no activity"),
+                          _("Open the activity from your course page."))  # fmt: skip
+    link = load_link(get_session(), launch.resource_link_id)
+    if link is None:
+        return error_page(404)
+    case = library().case(link.case_id)
+    if case is None:
+        return _page("learner/no_case.html", "no-case", link=link)
+    return link, case, AttemptPolicy.from_settings(link.settings)
+
+
+def case_start_page(notice: str | None = None, status: int = 200) -> Response:
+    found = _context()
+    if isinstance(found, Response):
+        return found
+    link, case, policy = found
+    launch = current_launch()
+    history = attempts.for_learner(get_session(), launch.learner_id, link.id)
+    completed = [a for a in history if a.completed]
+    return _page(
+        "learner/case_start.html",
+        "case-start",
+        status,
+        case=case,
+        link=link,
+        policy=policy,
+        open_attempt=attempts.open_attempt(history),
+        completed=completed,
+        may_start=policy.may_start_another(len(history)),
+        attempts_used=len(history),
+        notice=notice,
+    )
+
+
+@bp.post("/case")
+@launch_required
+def case_page() -> Response:
+    return case_start_page()
+
+
+def _scene(
+    case: Case,
+    attempt: AttemptRow,
+    state: State,
+    notice: str | None = None,
+    status: int = 200,
+    error: bool = False,
+) -> Response:
+    if is_finished(case, state):
+        return _debrief(case, attempt, state)
+    node = case.nodes[state.node_id]
+    return _page(
+        "learner/scene.html",
+        "scene",
+        status,
+        case=case,
+        attempt=attempt,
+        node=node,
+        choices=offered_choices(case, state),
+        decision=state.decisions_made + 1,
+        step=state.decisions_made,
+        notice=notice,
+        notice_is_error=error,
+    )
+
+
+@bp.post("/start")
+@launch_required
+def begin() -> Response:
+    found = _context()
+    if isinstance(found, Response):
+        return found
+    link, case, policy = found
+    launch = current_launch()
+    session = get_session()
+    history = attempts.for_learner(session, launch.learner_id, link.id)
+    current = attempts.open_attempt(history)
+    if current is None:
+        if not policy.may_start_another(len(history)):
+            return case_start_page(_("You have used all the attempts allowed for this activity."),
+                                   status=409)  # fmt: skip
+        attempts.begin(
+            session,
+            learner_id=launch.learner_id,
+            link_id=link.id,
+            case=case,
+            number=len(history) + 1,
+            now=utcnow(),
+            preview=launch.is_staff,
+            test_user=launch.is_test_user,
+        )
+        session.commit()
+        current = attempts.open_attempt(attempts.for_learner(session, launch.learner_id, link.id))
+        assert current is not None
+    return _resume(case, current)
+
+
+def _resume(case: Case, attempt: AttemptRow, notice: str | None = None) -> Response:
+    try:
+        state = attempts.state_of(case, attempt)
+    except StateInvalid:
+        return case_start_page(
+            _("This case was updated since you began it, so your earlier attempt cannot "
+              "continue. Please begin again."),
+        )  # fmt: skip
+    return _scene(case, attempt, state, notice)
+
+
+def _own_attempt(case_id: str | None = None) -> tuple[Case, AttemptRow] | Response:
+    """The attempt named by the form, if it belongs to this learner at this activity."""
+    try:
+        attempt_id = int(request.form.get("attempt", ""))
+    except ValueError:
+        return error_page(400)
+    launch = current_launch()
+    attempt = attempts.load(get_session(), attempt_id)
+    if (
+        attempt is None
+        or attempt.learner_id != launch.learner_id
+        or attempt.resource_link_id != launch.resource_link_id
+    ):
+        return error_page(403)
+    case = library().case(attempt.case_id)
+    if case is None:
+        return error_page(404)
+    return case, attempt
+
+
+@bp.post("/scene")
+@launch_required
+def scene() -> Response:
+    found = _own_attempt()
+    if isinstance(found, Response):
+        return found
+    case, attempt = found
+    notice = _("Language changed.") if g.get("language_switch") else None
+    return _resume(case, attempt, notice)
+
+
+@bp.post("/choose")
+@launch_required
+def choose() -> Response:
+    found = _own_attempt()
+    if isinstance(found, Response):
+        return found
+    case, attempt = found
+    if g.get("language_switch"):
+        return _resume(case, attempt, _("Language changed."))
+    try:
+        expected_step = int(request.form.get("step", ""))
+    except ValueError:
+        return error_page(400)
+    choice_id = request.form.get("choice", "")
+    session = get_session()
+    try:
+        result = attempts.record_choice(session, case, attempt, expected_step, choice_id, utcnow())
+    except StateInvalid:
+        return _resume(case, attempt)
+    if result.outcome is Outcome.STALE:
+        fresh = attempts.load(session, attempt.id)
+        assert fresh is not None
+        if fresh.completed:
+            return _debrief(case, fresh, result.state)
+        return _scene(case, fresh, result.state,
+                      _("Your choice at this step was already recorded; here is where you are now."))  # fmt: skip
+    if result.outcome is Outcome.NOT_OFFERED:
+        return _scene(case, attempt, result.state,
+                      _("That choice is not available at this point. Please choose again."),
+                      status=400, error=True)  # fmt: skip
+    for hook in current_app.extensions.get("lti_tool.attempt_hooks", ()):
+        hook(session, current_launch(), attempt, result)
+    session.commit()
+    refreshed = attempts.load(session, attempt.id)
+    assert refreshed is not None
+    link = load_link(session, attempt.resource_link_id)
+    policy = AttemptPolicy.from_settings(link.settings if link else None)
+    if policy.feedback == "each":
+        last = result.state.path[-1]
+        node = case.nodes[last.node_id]
+        return _page("learner/feedback.html", "feedback", case=case, attempt=refreshed,
+                     node=node, choice=node.choice(last.choice_id),
+                     finished=refreshed.completed)  # fmt: skip
+    if refreshed.completed:
+        return _debrief(case, refreshed, result.state)
+    return _scene(case, refreshed, result.state)
+
+
+@bp.post("/feedback")
+@launch_required
+def feedback() -> Response:
+    """The feedback on the last choice again (after a language change, for example)."""
+    found = _own_attempt()
+    if isinstance(found, Response):
+        return found
+    case, attempt = found
+    try:
+        state = attempts.state_of(case, attempt)
+    except StateInvalid:
+        return case_start_page()
+    if not state.path:
+        return _scene(case, attempt, state)
+    last = state.path[-1]
+    node = case.nodes[last.node_id]
+    return _page("learner/feedback.html", "feedback", case=case, attempt=attempt, node=node,
+                 choice=node.choice(last.choice_id), finished=attempt.completed)  # fmt: skip
+
+
+@bp.post("/pause")
+@launch_required
+def pause() -> Response:
+    found = _own_attempt()
+    if isinstance(found, Response):
+        return found
+    case, attempt = found
+    return _page("learner/paused.html", "paused", case=case, attempt=attempt)
+
+
+def _country(link_platform_country: str | None) -> str | None:
+    chosen = request.form.get("country")
+    directories = library().referrals
+    if chosen in directories:
+        return chosen
+    if link_platform_country in directories:
+        return link_platform_country
+    return labels.COUNTRY_FOR_LOCALE.get(str(g.get("locale") or ""))
+
+
+def _debrief(case: Case, attempt: AttemptRow, state: State | None = None) -> Response:
+    if state is None:
+        try:
+            state = attempts.state_of(case, attempt)
+        except StateInvalid:
+            return case_start_page()
+    if not attempt.completed or not is_finished(case, state):
+        return _scene(case, attempt, state)
+    link = load_link(get_session(), attempt.resource_link_id)
+    policy = AttemptPolicy.from_settings(link.settings if link else None)
+    history = attempts.for_learner(get_session(), attempt.learner_id, attempt.resource_link_id)
+    country = _country(link.default_country if link else None)
+    outcome = debrief(case, state)
+    return _page(
+        "learner/debrief.html",
+        "debrief",
+        case=case,
+        attempt=attempt,
+        report=outcome,
+        result=score(case, state),
+        ending=case.nodes[state.node_id],
+        policy=policy,
+        may_start=policy.may_start_another(len(history)) and attempts.open_attempt(history) is None,
+        countries=library().referrals,
+        country=country,
+        directory=library().referrals.get(country or ""),
+    )
+
+
+@bp.post("/debrief")
+@launch_required
+def show_debrief() -> Response:
+    found = _own_attempt()
+    if isinstance(found, Response):
+        return found
+    case, attempt = found
+    return _debrief(case, attempt)

@@ -1,0 +1,280 @@
+"""A learner plays the sample case over real HTTP: every ending, resuming, double submits,
+stale and forged forms, attempt policies, and the debrief."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import requests
+from sqlalchemy import select
+from sqlalchemy import update
+
+from lti_tool.learner.models import Attempt
+from lti_tool.lti.models import ResourceLink
+from tests.support.browsing import Browser
+from tests.support.browsing import page_of
+from tests.support.browsing import parse
+
+PATHS = {
+    "referral-made": ["private-exam", "phone-interpreter", "universal-education",
+                      "refer-with-consent", "warm-handover"],
+    "door-left-open": ["private-exam", "phone-interpreter", "review-chart", "back-to-patient",
+                       "ask-about-clinics", "respect-and-offer", "ask-about-safety",
+                       "objective-notes"],
+    "taken-away": ["confront-companion"],
+    "treated-only": ["continue-with-companion", "companion-interprets", "treat-only"],
+    "trust-lost": ["private-exam", "simple-english", "ask-if-trafficked", "call-police"],
+}  # fmt: skip
+
+
+class Learner:
+    """A person playing through the tool's pages, clicking buttons as a browser would."""
+
+    def __init__(self, tool, name: str = "Alex Learner", **launch: str) -> None:
+        self.browser = Browser(tool)
+        self.tool = tool
+        self.name = name
+        self.page = self.browser.launch(name=name, **launch)
+        assert self.page.status_code == 200, self.page.text
+
+    def relaunch(self) -> requests.Response:
+        self.page = self.browser.launch(name=self.name)
+        return self.page
+
+    def click(self, action: str, **extra: str) -> requests.Response:
+        self.page = self.browser.submit(self.page, action, **extra)
+        return self.page
+
+    def choose(self, choice_id: str) -> requests.Response:
+        self.page = self.browser.submit(self.page, "/play/choose", button=("choice", choice_id))
+        return self.page
+
+    def play(self, choices: list[str]) -> requests.Response:
+        self.click("/play/start")
+        for choice in choices:
+            assert page_of(self.page) == "scene", self.page.text
+            self.choose(choice)
+            assert page_of(self.page) == "feedback", self.page.text
+            if "See your debrief" in self.page.text:
+                return self.click("/play/debrief")
+            self.click("/play/scene")
+        return self.page
+
+    @property
+    def buttons(self) -> list[str]:
+        return [value for form in parse(self.page.text).forms for _, value in form.buttons]
+
+
+def attempts(tool) -> list[Attempt]:
+    with tool.session() as session:
+        return list(session.scalars(select(Attempt).order_by(Attempt.id)))
+
+
+def set_policy(tool, **settings) -> None:
+    with tool.session() as session:
+        session.execute(update(ResourceLink).values(settings=settings))
+        session.commit()
+
+
+@pytest.mark.parametrize("ending", list(PATHS))
+def test_each_ending_is_reached_and_debriefed(tool, ending):
+    learner = Learner(tool)
+    assert page_of(learner.page) == "case-start"
+    assert "Content note" in learner.page.text
+
+    debrief = learner.play(PATHS[ending])
+
+    assert page_of(debrief) == "debrief"
+    (attempt,) = attempts(tool)
+    assert attempt.status == "completed"
+    assert attempt.state["node"] == ending
+    assert attempt.step == len(PATHS[ending])
+    assert len(attempt.step_times) == attempt.step
+    if ending == "referral-made":
+        assert attempt.score == pytest.approx(1.0)
+        assert "This was the best option here." in debrief.text
+    if ending in ("taken-away", "treated-only", "trust-lost"):
+        assert attempt.critical
+        assert attempt.score <= 0.5
+        assert "your overall score is capped" in debrief.text
+
+
+def test_debrief_shows_scores_path_indicators_referrals_and_sources(tool):
+    learner = Learner(tool, lang="it")
+    learner.play(PATHS["door-left-open"])
+    page = learner.page.text
+
+    assert "The best option here:" in page  # door-left-open is not the best path
+    assert "You noticed" in page
+    assert "You missed" in page
+    # the Italian sandbox launch suggests Italy's contacts; the learner can pick another country
+    assert "800 290 290" in page
+    assert "Checked on" in page
+    greek = learner.click("/play/debrief", country="gr")
+    assert "197" in greek.text
+    assert "publications.iom.int" in page or "iom.int" in page
+
+
+def test_resume_after_closing_the_page(tool):
+    learner = Learner(tool)
+    learner.click("/play/start")
+    learner.choose("private-exam")
+    learner.click("/play/scene")
+    learner.choose("phone-interpreter")
+
+    again = Learner(tool)  # the same person launches again tomorrow (new browser session)
+    assert "Continue where you left off" in again.page.text
+    scene = again.click("/play/scene")
+
+    assert page_of(scene) == "scene"
+    assert "Decision 3" in scene.text
+    assert len(attempts(tool)) == 1
+
+
+def test_double_submit_records_the_choice_once(tool):
+    learner = Learner(tool)
+    scene = learner.click("/play/start")
+    form = next(f for f in parse(scene.text).forms if f.action.endswith("/play/choose"))
+    data = {**form.fields, "choice": "private-exam"}
+    url = requests.compat.urljoin(scene.url, form.action)
+
+    first = learner.browser.http.post(url, data=data)
+    second = learner.browser.http.post(url, data=data)
+
+    assert page_of(first) == "feedback"
+    assert page_of(second) == "scene"
+    assert "already recorded" in second.text
+    (attempt,) = attempts(tool)
+    assert attempt.step == 1
+
+
+def test_back_button_choice_does_not_skip_a_node(tool):
+    learner = Learner(tool)
+    first_scene = learner.click("/play/start")
+    learner.choose("private-exam")
+    learner.click("/play/scene")
+
+    # the browser's back button shows the first scene; the learner clicks another choice there
+    stale = learner.browser.submit(
+        first_scene, "/play/choose", button=("choice", "confront-companion")
+    )
+
+    assert page_of(stale) == "scene"
+    assert "already recorded" in stale.text
+    (attempt,) = attempts(tool)
+    assert attempt.step == 1
+    assert attempt.state["node"] == "language"
+
+
+def test_forged_choice_is_refused_and_changes_nothing(tool):
+    learner = Learner(tool)
+    learner.click("/play/start")
+    before = attempts(tool)[0].state
+
+    forged = learner.choose("give-me-full-marks")
+
+    assert forged.status_code == 400
+    assert page_of(forged) == "scene"
+    assert attempts(tool)[0].state == before
+
+
+def test_choice_hidden_by_its_condition_is_refused(tool):
+    learner = Learner(tool)
+    learner.click("/play/start")
+    learner.choose("private-exam")  # now seen alone: the companion can no longer interpret
+    scene = learner.click("/play/scene")
+    assert "companion-interprets" not in scene.text
+
+    refused = learner.choose("companion-interprets")
+
+    assert refused.status_code == 400
+    assert attempts(tool)[0].step == 1
+
+
+def test_another_learners_attempt_is_forbidden(tool):
+    owner = Learner(tool, name="Owner One")
+    owner.click("/play/start")
+    owner_attempt = attempts(tool)[0].id
+    intruder = Learner(tool, name="Someone Else")
+    intruder.click("/play/start")
+
+    response = intruder.click("/play/scene", attempt=str(owner_attempt))
+
+    assert response.status_code == 403
+
+
+def test_attempt_limit_is_enforced(tool):
+    learner = Learner(tool)  # the launch creates the activity; its instructor then sets it up
+    set_policy(tool, attempts_allowed=1)
+    learner.play(PATHS["taken-away"])
+    assert "Start again" not in learner.page.text
+
+    overview = learner.relaunch()
+    assert "You have used all the attempts allowed" in overview.text
+    # a hand-made request cannot start a second attempt either
+    forced = learner.browser.http.post(
+        overview.url.replace("/lti/launch", "/play/start"),
+        data={"lt": parse(overview.text).forms[0].fields["lt"]},
+    )
+    assert forced.status_code == 409
+    assert len(attempts(tool)) == 1
+
+
+def test_unlimited_attempts_start_again(tool):
+    learner = Learner(tool)
+    learner.play(PATHS["taken-away"])
+    learner.click("/play/start")
+    learner.choose("private-exam")
+
+    assert [a.number for a in attempts(tool)] == [1, 2]
+    assert [a.status for a in attempts(tool)] == ["completed", "in_progress"]
+
+
+def test_feedback_only_at_the_end(tool):
+    learner = Learner(tool)
+    set_policy(tool, feedback="end")
+    learner.click("/play/start")
+
+    after = learner.choose("private-exam")
+
+    assert page_of(after) == "scene"
+    assert "Decision 2" in after.text
+
+
+def test_language_switch_keeps_the_learner_where_they_are(tool):
+    learner = Learner(tool)
+    learner.click("/play/start")
+    learner.choose("private-exam")
+    scene = learner.click("/play/scene")
+    assert "Decision 2" in scene.text
+
+    switched = learner.click("/play/scene", lang="de")
+
+    assert parse(switched.text).html_lang == "de"
+    assert page_of(switched) == "scene"
+    assert attempts(tool)[0].step == 1
+    # the next page keeps the chosen language
+    pause = learner.click("/play/pause")
+    assert parse(pause.text).html_lang == "de"
+
+
+def test_pages_need_the_launch_token(tool):
+    learner = Learner(tool)
+    learner.click("/play/start")
+    url = learner.page.url.replace("/play/start", "/play/scene")
+
+    no_token = requests.post(url, data={"attempt": "1"}, timeout=10)
+    forged_token = requests.post(url, data={"attempt": "1", "lt": "x" * 80}, timeout=10)
+    get = requests.get(url, timeout=10)
+
+    assert no_token.status_code == 401
+    assert forged_token.status_code == 401
+    assert get.status_code == 405
+    assert page_of(no_token) == "error"
+
+
+def test_case_text_is_escaped(tool):
+    learner = Learner(tool)
+    scene = learner.click("/play/start")
+    assert not re.search(r"<script", scene.text)
