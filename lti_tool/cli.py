@@ -274,6 +274,65 @@ def cases_check(paths: tuple[Path, ...]) -> None:
     sys.exit(run(list(paths), sys.stdout))
 
 
+# -- translations ---------------------------------------------------------------------------
+
+
+@main.group()
+def i18n() -> None:
+    """Translation catalogs (see docs/translating.md)."""
+
+
+@i18n.command("extract")
+def i18n_extract() -> None:
+    """Write translations/messages.pot and translations/cases.pot from the sources."""
+    from lti_tool.i18n import catalogs
+
+    catalogs.write_templates()
+    click.echo("templates written")
+
+
+@i18n.command("update")
+def i18n_update() -> None:
+    """Extract, then merge the templates into every language's .po files."""
+    from lti_tool.i18n import catalogs
+
+    catalogs.write_templates()
+    catalogs.update_languages()
+    click.echo("catalogs updated")
+
+
+@i18n.command("compile")
+def i18n_compile() -> None:
+    """Compile every .po file into the .mo file the tool reads."""
+    from lti_tool.i18n import catalogs
+
+    for path in catalogs.compile_all():
+        click.echo(f"compiled {path}")
+
+
+@i18n.command("glossary")
+def i18n_glossary() -> None:
+    """Write docs/glossary.md from the glossary files in translations/."""
+    from lti_tool.i18n import catalogs
+
+    catalogs.GLOSSARY_DOC.write_text(catalogs.glossary_markdown(), "utf-8")
+    click.echo(f"wrote {catalogs.GLOSSARY_DOC}")
+
+
+@i18n.command("check")
+@click.option("--language", "languages", multiple=True, help="Check only these languages.")
+def i18n_check(languages: tuple[str, ...]) -> None:
+    """Fail unless extraction is current and every catalog is complete, unfuzzy, compilable and
+    keeps the placeholders of its source."""
+    from lti_tool.i18n import catalogs
+
+    findings = catalogs.check(languages or catalogs.LANGUAGES)
+    for finding in findings:
+        click.echo(str(finding))
+    click.echo(f"{len(findings)} problem{'s' if len(findings) != 1 else ''}")
+    sys.exit(1 if findings else 0)
+
+
 # -- demo -----------------------------------------------------------------------------------
 
 
