@@ -57,6 +57,9 @@ def _blueprints(app: Flask) -> None:
     runtime.init_app(app)
     app.register_blueprint(lti.bp)
     learner_launch.init_app(app)
+    from lti_tool.grading import worker
+
+    worker.init_app(app)
     if app.config["DEMO"]:
         from lti_tool import sandbox
 

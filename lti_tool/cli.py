@@ -274,6 +274,84 @@ def cases_check(paths: tuple[Path, ...]) -> None:
     sys.exit(run(list(paths), sys.stdout))
 
 
+# -- grades ---------------------------------------------------------------------------------
+
+
+@main.group()
+def grades() -> None:
+    """Grade passback (the score outbox)."""
+
+
+@grades.command("work")
+@click.option("--batch", default=100, show_default=True, help="Deliveries claimed at a time.")
+@click.option("--until-empty", is_flag=True, help="Exit when nothing is due (for cron and tests).")
+@click.option("--poll", default=2.0, show_default=True, help="Seconds between idle checks.")
+@with_appcontext
+def grades_work(batch: int, until_empty: bool, poll: float) -> None:
+    """Deliver queued scores; run as many of these processes as you like."""
+    import signal
+    import threading
+
+    from lti_tool.db import utcnow
+
+    deliverer = current_app.extensions["lti_tool.deliverer"]
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    delivered = 0
+    while not stop.is_set():
+        claimed = deliverer.run_once(batch)
+        delivered += claimed
+        if claimed:
+            continue
+        due = deliverer.next_due()
+        if until_empty and (due is None or (due - utcnow()).total_seconds() > poll * 5):
+            break
+        wait = poll if due is None else max(0.05, min(poll, (due - utcnow()).total_seconds()))
+        stop.wait(wait)
+    click.echo(f"worked through {delivered} deliveries")
+
+
+@grades.command("status")
+@with_appcontext
+def grades_status() -> None:
+    """Counts of pending, delivered and failed scores, and the oldest pending one's age."""
+    from lti_tool.db import utcnow
+    from lti_tool.grading import outbox
+
+    session = new_session(current_app)
+    try:
+        report = outbox.status(session)
+        for name, number in report.counts.items():
+            click.echo(f"{name:13} {number}")
+        age = report.oldest_pending_age(utcnow())
+        click.echo("oldest pending " + ("-" if age is None else f"{age:.0f} s"))
+        for failure in outbox.failures(session, limit=20):
+            click.echo(f"failed #{failure.id}: HTTP {failure.last_status}: {failure.last_error}")
+    finally:
+        session.close()
+
+
+@grades.command("resend")
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--failed", "all_failed", is_flag=True, help="Resend every failed delivery.")
+@with_appcontext
+def grades_resend(ids: tuple[int, ...], all_failed: bool) -> None:
+    """Put refused deliveries back in the queue."""
+    from lti_tool.db import utcnow
+    from lti_tool.grading import outbox
+
+    session = new_session(current_app)
+    try:
+        chosen = list(ids)
+        if all_failed:
+            chosen += [f.id for f in outbox.failures(session, limit=10_000)]
+        count = outbox.resend(session, chosen, utcnow())
+        session.commit()
+    finally:
+        session.close()
+    click.echo(f"queued {count} deliveries again")
+
+
 # -- translations ---------------------------------------------------------------------------
 
 

@@ -48,6 +48,8 @@ class Defaults:
     SANDBOX_ISSUER = ""
     SANDBOX_DATABASE_URL = ""
     GRADE_WORKER_THREAD = None  # None: on in demo mode, off otherwise
+    GRADE_THREADS = 4
+    GRADE_LEASE_SECONDS = 120
     LOG_LEVEL = "INFO"
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True

@@ -1,9 +1,10 @@
 """Every table of the tool's schema, for Alembic (the sandbox platform's tables are not here)."""
 
 from lti_tool.db import Base
+from lti_tool.grading import models as grading_models
 from lti_tool.learner import models as learner_models
 from lti_tool.lti import models as lti_models
 
 metadata = Base.metadata
 
-__all__ = ["learner_models", "lti_models", "metadata"]
+__all__ = ["grading_models", "learner_models", "lti_models", "metadata"]

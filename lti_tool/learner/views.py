@@ -10,12 +10,15 @@ from flask import current_app
 from flask import g
 from flask import render_template
 from flask import request
+from flask_babel import format_percent
 from flask_babel import gettext as _
 
 from lti_tool import labels
 from lti_tool.db import get_session
 from lti_tool.db import utcnow
 from lti_tool.errors import error_page
+from lti_tool.grading import outbox
+from lti_tool.grading import worker as grade_worker
 from lti_tool.i18n import case_text
 from lti_tool.learner import attempts
 from lti_tool.learner import bp
@@ -27,6 +30,7 @@ from lti_tool.learner.policy import AttemptPolicy
 from lti_tool.library import library
 from lti_tool.lti.launch_session import current_launch
 from lti_tool.lti.launch_session import launch_required
+from lti_tool.public_urls import public_url
 from lti_tool.simulation import Case
 from lti_tool.simulation import State
 from lti_tool.simulation import StateInvalid
@@ -136,17 +140,22 @@ def begin() -> Response:
         if not policy.may_start_another(len(history)):
             return case_start_page(_("You have used all the attempts allowed for this activity."),
                                    status=409)  # fmt: skip
-        attempts.begin(
+        now = utcnow()
+        attempt_id = attempts.begin(
             session,
             learner_id=launch.learner_id,
             link_id=link.id,
             case=case,
             number=len(history) + 1,
-            now=utcnow(),
+            now=now,
             preview=launch.is_staff,
             test_user=launch.is_test_user,
         )
+        if attempt_id is not None and not launch.is_staff:
+            outbox.enqueue(session, link_id=link.id, learner_id=launch.learner_id,
+                           attempt_id=attempt_id, kind="started", now=now)  # fmt: skip
         session.commit()
+        grade_worker.wake(current_app)
         current = attempts.open_attempt(attempts.for_learner(session, launch.learner_id, link.id))
         assert current is not None
     return _resume(case, current)
@@ -224,9 +233,22 @@ def choose() -> Response:
         return _scene(case, attempt, result.state,
                       _("That choice is not available at this point. Please choose again."),
                       status=400, error=True)  # fmt: skip
-    for hook in current_app.extensions.get("lti_tool.attempt_hooks", ()):
-        hook(session, current_launch(), attempt, result)
+    if result.outcome is Outcome.COMPLETED and not attempt.preview and result.score is not None:
+        outbox.enqueue(
+            session,
+            link_id=attempt.resource_link_id,
+            learner_id=attempt.learner_id,
+            attempt_id=attempt.id,
+            kind="completed",
+            now=utcnow(),
+            comment=_("%(title)s: %(score)s in attempt %(number)s",
+                      title=case_text.text(case, "title", case.title),
+                      score=format_percent(result.score.overall, "#,##0%"),
+                      number=attempt.number),
+            launch_url=public_url("lti.launch"),
+        )  # fmt: skip
     session.commit()
+    grade_worker.wake(current_app)
     refreshed = attempts.load(session, attempt.id)
     assert refreshed is not None
     link = load_link(session, attempt.resource_link_id)

@@ -122,4 +122,6 @@ class ResourceLink(Base):
     lineitem_url: Mapped[str | None] = mapped_column(URL)
     lineitems_url: Mapped[str | None] = mapped_column(URL)
     ags_scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # a line item the tool found or created when the launch named only the container
+    found_lineitem_url: Mapped[str | None] = mapped_column(URL)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

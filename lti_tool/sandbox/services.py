@@ -17,6 +17,7 @@ from flask import jsonify
 from flask import request
 from sqlalchemy import delete
 from sqlalchemy import select
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from lti_tool.sandbox import CLIENT_ID
@@ -30,6 +31,7 @@ from lti_tool.sandbox.signing import jwks as platform_jwks
 from lti_tool.sandbox.signing import rotate_key
 from lti_tool.sandbox.store import SandboxBase
 from lti_tool.sandbox.store import SbLineItem
+from lti_tool.sandbox.store import SbResourceLink
 from lti_tool.sandbox.store import SbScore
 from lti_tool.sandbox.store import SbToken
 from lti_tool.sandbox.store import SbUser
@@ -379,6 +381,12 @@ def _apply_control(session: Session, data: dict[str, Any]) -> None:
     ):
         if key in data:
             set_setting(session, key, data[key])
+    if data.get("delete_lineitems"):
+        session.execute(update(SbResourceLink).values(lineitem_id=None))
+        session.execute(delete(SbScore))
+        session.execute(delete(SbLineItem))
+    if data.get("expire_tokens"):
+        session.execute(update(SbToken).values(expires_at=0.0))
     if data.get("rotate_key"):
         rotate_key(session)
     for member in data.get("roster", []):

@@ -1,0 +1,1 @@
+"""Grade passback through Assignment and Grade Services, via a transactional outbox."""

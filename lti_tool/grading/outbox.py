@@ -1,0 +1,219 @@
+"""Scores waiting to be delivered: written in the transaction that changes the attempt, so a
+grade is never lost; delivered later by a worker (see ``worker.py``)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from lti_tool.grading.ags import SCOPE_SCORE
+from lti_tool.grading.models import DELIVERED
+from lti_tool.grading.models import FAILED
+from lti_tool.grading.models import NOT_GRADABLE
+from lti_tool.grading.models import OPEN_STATES
+from lti_tool.grading.models import PENDING
+from lti_tool.grading.models import SENDING
+from lti_tool.grading.models import SUPERSEDED
+from lti_tool.grading.models import ScoreDelivery
+from lti_tool.learner.models import COMPLETED
+from lti_tool.learner.models import Attempt
+from lti_tool.learner.policy import AttemptPolicy
+from lti_tool.lti.models import LearnerAccount
+from lti_tool.lti.models import Registration
+from lti_tool.lti.models import ResourceLink
+
+CANVAS_SUBMISSION = "https://canvas.instructure.com/lti/submission"
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def next_timestamp(last: datetime | None, now: datetime) -> datetime:
+    """Strictly later than ``last`` even when compared in whole seconds (Moodle answers 409 to
+    a timestamp that is not newer, second by second; Canvas 400 to an older one)."""
+    if last is None:
+        return now
+    next_second = last.replace(microsecond=0) + timedelta(seconds=1)
+    return max(now, next_second)
+
+
+def is_canvas(registration: Registration) -> bool:
+    hosts = (registration.platform.issuer, registration.key_set_url, registration.auth_login_url)
+    return any(h and ("instructure.com" in h or "canvaslms.com" in h) for h in hosts)
+
+
+@dataclass(frozen=True, slots=True)
+class Grade:
+    score: float  # in [0, 1]
+    attempt_number: int
+
+
+def grade_for(session: Session, learner_id: int, link_id: int, policy: AttemptPolicy,
+              just_completed: Attempt | None = None) -> Grade | None:  # fmt: skip
+    """The grade the link's policy gives: the best completed attempt, or the latest."""
+    rows = session.execute(
+        select(Attempt.number, Attempt.score, Attempt.completed_at)
+        .where(Attempt.learner_id == learner_id, Attempt.resource_link_id == link_id,
+               Attempt.status == COMPLETED, Attempt.preview.is_(False))
+        .order_by(Attempt.completed_at, Attempt.number)
+    ).all()  # fmt: skip
+    completed = [(n, s or 0.0) for n, s, _ in rows]
+    if not completed:
+        return None
+    if policy.grade_from == "latest":
+        number, value = completed[-1]
+    else:
+        number, value = max(completed, key=lambda item: (item[1], -item[0]))
+    return Grade(score=value, attempt_number=number)
+
+
+def enqueue(
+    session: Session,
+    *,
+    link_id: int,
+    learner_id: int,
+    attempt_id: int,
+    kind: str,
+    now: datetime,
+    comment: str | None = None,
+    launch_url: str | None = None,
+) -> ScoreDelivery | None:
+    """Queue the learner's current grade (``completed``) or progress (``started``) for the
+    link's line item; nothing when the platform granted no score scope for this link."""
+    link = session.get(ResourceLink, link_id)
+    if link is None or SCOPE_SCORE not in (link.ags_scopes or []):
+        return None
+    if not (link.lineitem_url or link.lineitems_url or link.found_lineitem_url):
+        return None
+    learner = session.get(LearnerAccount, learner_id)
+    registration = session.get(Registration, link.registration_id)
+    assert learner is not None
+    assert registration is not None
+    policy = AttemptPolicy.from_settings(link.settings)
+    last = session.scalar(
+        select(func.max(ScoreDelivery.timestamp)).where(
+            ScoreDelivery.learner_id == learner_id, ScoreDelivery.resource_link_id == link_id
+        )
+    )
+    stamp = next_timestamp(last, now)
+    payload: dict[str, Any] = {"userId": learner.sub, "timestamp": _iso(stamp)}
+    if kind == "completed":
+        grade = grade_for(session, learner_id, link_id, policy)
+        if grade is None:
+            return None
+        payload.update(
+            scoreGiven=round(grade.score * policy.score_maximum, 4),
+            scoreMaximum=policy.score_maximum,
+            activityProgress="Completed",
+            gradingProgress="FullyGraded",
+        )
+        if comment:
+            payload["comment"] = comment[:1000]
+        if is_canvas(registration) and launch_url:
+            payload[CANVAS_SUBMISSION] = {
+                "new_submission": True,
+                "submission_type": "basic_lti_launch",
+                "submission_data": launch_url,
+                "submitted_at": _iso(stamp),
+            }
+    else:
+        payload.update(activityProgress="Started", gradingProgress="NotReady")
+    # A newer score replaces any older one still waiting: the platform must never receive an
+    # older score after a newer one.
+    session.execute(
+        update(ScoreDelivery)
+        .where(ScoreDelivery.learner_id == learner_id, ScoreDelivery.resource_link_id == link_id,
+               ScoreDelivery.status == PENDING)
+        .values(status=SUPERSEDED)
+    )  # fmt: skip
+    delivery = ScoreDelivery(
+        registration_id=link.registration_id,
+        resource_link_id=link_id,
+        learner_id=learner_id,
+        attempt_id=attempt_id,
+        kind=kind,
+        payload=payload,
+        timestamp=stamp,
+        status=PENDING,
+        tries=0,
+        next_try_at=now,
+        created_at=now,
+    )
+    session.add(delivery)
+    session.flush()
+    return delivery
+
+
+def resend(session: Session, delivery_ids: list[int], now: datetime) -> int:
+    """Put refused deliveries back in the queue (the newest per learner and activity only)."""
+    rows = session.scalars(
+        select(ScoreDelivery).where(ScoreDelivery.id.in_(delivery_ids),
+                                    ScoreDelivery.status.in_((FAILED, NOT_GRADABLE)))
+    ).all()  # fmt: skip
+    count = 0
+    for row in rows:
+        newer_open = session.scalar(
+            select(func.count()).where(
+                ScoreDelivery.learner_id == row.learner_id,
+                ScoreDelivery.resource_link_id == row.resource_link_id,
+                ScoreDelivery.id > row.id,
+                ScoreDelivery.status.in_((*OPEN_STATES, DELIVERED)),
+            )
+        )
+        if newer_open:
+            row.status = SUPERSEDED
+            continue
+        row.status, row.next_try_at, row.lease_until = PENDING, now, None
+        count += 1
+    return count
+
+
+@dataclass(frozen=True)
+class Status:
+    counts: dict[str, int]
+    oldest_pending: datetime | None
+
+    def oldest_pending_age(self, now: datetime) -> float | None:
+        if self.oldest_pending is None:
+            return None
+        return max((now - self.oldest_pending).total_seconds(), 0.0)
+
+
+def status(session: Session, link_ids: list[int] | None = None) -> Status:
+    query = select(ScoreDelivery.status, func.count()).group_by(ScoreDelivery.status)
+    oldest = select(func.min(ScoreDelivery.created_at)).where(
+        ScoreDelivery.status.in_((PENDING, SENDING))
+    )
+    if link_ids is not None:
+        query = query.where(ScoreDelivery.resource_link_id.in_(link_ids))
+        oldest = oldest.where(ScoreDelivery.resource_link_id.in_(link_ids))
+    counts = {state: 0 for state in (PENDING, SENDING, DELIVERED, FAILED, NOT_GRADABLE, SUPERSEDED)}
+    counts.update({state: int(n) for state, n in session.execute(query)})
+    return Status(counts=counts, oldest_pending=session.scalar(oldest))
+
+
+def failures(session: Session, link_ids: list[int] | None = None, limit: int = 100
+             ) -> list[ScoreDelivery]:  # fmt: skip
+    query = (
+        select(ScoreDelivery)
+        .where(ScoreDelivery.status == FAILED)
+        .order_by(ScoreDelivery.id.desc())
+        .limit(limit)
+    )
+    if link_ids is not None:
+        query = query.where(ScoreDelivery.resource_link_id.in_(link_ids))
+    return list(session.scalars(query))
+
+
+def backoff(tries: int, jitter: float, base: float = 2.0, cap: float = 3600.0) -> float:
+    """Seconds before the next try: exponential, capped, with jitter in [0.5, 1.5)."""
+    return min(cap, base * math.pow(2, max(tries - 1, 0))) * (0.5 + jitter)

@@ -1,0 +1,225 @@
+"""Grade passback against the sandbox platform over real HTTP: scores reach the gradebook,
+survive outages, token expiry and refusals, and keep their order."""
+
+from __future__ import annotations
+
+import requests
+from sqlalchemy import select
+from sqlalchemy import update
+
+from lti_tool.grading.models import ScoreDelivery
+from lti_tool.lti.models import ResourceLink
+from lti_tool.sandbox.store import SbScore
+from tests.integration.test_learner import PATHS
+from tests.integration.test_learner import Learner
+
+
+def deliver(tool) -> int:
+    """One pass of the tool's own delivery worker (the demo runs it in a thread)."""
+    return tool.app.extensions["lti_tool.deliverer"].run_once()
+
+
+def control(tool, **settings) -> dict:
+    url = tool.sandbox_url + "/sandbox/control"
+    if settings:
+        return requests.post(url, json=settings, timeout=10).json()
+    return requests.get(url, timeout=10).json()
+
+
+def deliveries(tool) -> list[ScoreDelivery]:
+    with tool.session() as session:
+        return list(session.scalars(select(ScoreDelivery).order_by(ScoreDelivery.id)))
+
+
+def gradebook_scores(tool) -> list[SbScore]:
+    with tool.sandbox_session() as session:
+        return list(session.scalars(select(SbScore).order_by(SbScore.id)))
+
+
+def make_due(tool) -> None:
+    """Skip the backoff wait: the next pass tries the pending deliveries now."""
+    from lti_tool.db import utcnow
+
+    with tool.session() as session:
+        session.execute(update(ScoreDelivery).where(ScoreDelivery.status == "pending")
+                        .values(next_try_at=utcnow()))  # fmt: skip
+        session.commit()
+
+
+def test_started_then_completed_attempt_appears_in_the_gradebook(tool):
+    learner = Learner(tool, name="Grace Graded")
+    learner.click("/play/start")
+    assert deliver(tool) == 1
+    assert [s.activity_progress for s in gradebook_scores(tool)] == ["Started"]
+    assert gradebook_scores(tool)[0].score_given is None
+
+    for choice in PATHS["referral-made"]:
+        learner.choose(choice)
+        if "See your debrief" in learner.page.text:
+            break
+        learner.click("/play/scene")
+    while deliver(tool):
+        pass
+
+    scores = gradebook_scores(tool)
+    assert [s.activity_progress for s in scores] == ["Started", "Completed"]
+    final = scores[-1]
+    assert final.score_given == 100.0
+    assert final.score_maximum == 100.0
+    assert final.grading_progress == "FullyGraded"
+    assert "attempt 1" in final.comment
+    assert scores[0].timestamp_epoch < final.timestamp_epoch
+    assert int(scores[0].timestamp_epoch) < int(final.timestamp_epoch)  # Moodle compares seconds
+    page = requests.get(tool.sandbox_url + "/sandbox/gradebook", timeout=10).text
+    assert "Grace Graded" in page
+    assert "100.0 / 100" in page
+    assert {d.status for d in deliveries(tool)} == {"delivered"}
+
+
+def test_best_or_latest_attempt_decides_the_grade(tool):
+    learner = Learner(tool, name="Two Attempts")
+    learner.play(PATHS["referral-made"])
+    learner.click("/play/start")
+    for choice in PATHS["taken-away"]:
+        learner.choose(choice)
+    while deliver(tool):
+        pass
+    assert gradebook_scores(tool)[-1].score_given == 100.0  # best, by default
+
+    with tool.session() as session:
+        session.execute(update(ResourceLink).values(settings={"grade_from": "latest"}))
+        session.commit()
+    learner.click("/play/debrief")
+    learner.click("/play/start")
+    for choice in PATHS["taken-away"]:
+        learner.choose(choice)
+    while deliver(tool):
+        pass
+    assert gradebook_scores(tool)[-1].score_given == 0.0
+
+
+def test_every_score_arrives_after_an_outage(tool):
+    control(tool, score_faults={"status": 503, "count": 4, "retry_after": 1})
+    for name in ("Ana", "Ben", "Chloe"):
+        Learner(tool, name=f"{name} Outage").play(PATHS["taken-away"])
+
+    deliver(tool)
+    assert {d.status for d in deliveries(tool)} >= {"pending"}
+    retrying = [d for d in deliveries(tool) if d.status == "pending"]
+    assert all(d.last_status == 503 for d in retrying)
+    assert all(d.next_try_at > d.created_at for d in retrying)  # backoff, Retry-After honoured
+    for _ in range(10):
+        make_due(tool)
+        deliver(tool)
+
+    assert len(control(tool)["score_faults"]) == 4
+    assert [d.status for d in deliveries(tool)] == ["superseded", "delivered"] * 3
+    completed = [s for s in gradebook_scores(tool) if s.activity_progress == "Completed"]
+    assert len(completed) == 3
+
+
+def test_expired_token_is_renewed(tool):
+    first = Learner(tool, name="Token One")
+    first.play(PATHS["taken-away"])
+    while deliver(tool):
+        pass
+    tokens_before = len(control(tool)["tokens"])
+
+    control(tool, expire_tokens=True)  # the platform forgets every token it gave
+    Learner(tool, name="Token Two").play(PATHS["taken-away"])
+    while deliver(tool):
+        pass
+
+    assert {d.status for d in deliveries(tool)} <= {"delivered", "superseded"}
+    assert len(control(tool)["tokens"]) == tokens_before + 1
+
+
+def test_one_token_serves_many_scores(tool):
+    for index in range(5):
+        Learner(tool, name=f"Learner {index}").play(PATHS["taken-away"])
+    while deliver(tool):
+        pass
+    token_requests = control(tool)["tokens"]
+    assert len(token_requests) == 1
+    assert token_requests[0]["scopes"] == ["https://purl.imsglobal.org/spec/lti-ags/scope/score"]
+
+
+def test_refused_score_is_a_visible_failure_that_resend_retries(tool):
+    control(tool, score_faults={"status": 400, "count": 1})
+    Learner(tool, name="Refused Once").play(PATHS["taken-away"])
+    while deliver(tool):
+        pass
+    failed = [d for d in deliveries(tool) if d.status == "failed"]
+    assert len(failed) == 1
+    assert failed[0].last_status == 400
+    assert "simulated platform failure" in failed[0].last_error
+
+    from lti_tool.db import utcnow
+    from lti_tool.grading import outbox
+
+    with tool.session() as session:
+        assert outbox.resend(session, [failed[0].id], utcnow()) == 1
+        session.commit()
+    while deliver(tool):
+        pass
+    assert deliveries(tool)[failed[0].id - 1].status == "delivered"
+
+
+def test_teacher_scores_are_not_gradable_not_failures(tool):
+    """A preview by staff posts nothing; a platform refusing a non-student is recorded as such."""
+    teacher = Learner(tool, name="Teacher Tries", role="instructor")
+    teacher.play(PATHS["taken-away"])
+    assert deliveries(tool) == []
+
+    control(tool, platform_style="canvas")
+    learner = Learner(tool, name="Not Enrolled")
+    with tool.sandbox_session() as session:
+        from lti_tool.sandbox.store import SbUser
+
+        session.execute(update(SbUser).where(SbUser.name == "Not Enrolled").values(role="observer"))
+        session.commit()
+    learner.play(PATHS["taken-away"])
+    while deliver(tool):
+        pass
+    assert [d.status for d in deliveries(tool)] == ["superseded", "not_gradable"]
+    assert all(d.last_status == 422 for d in deliveries(tool) if d.status == "not_gradable")
+
+
+def _container_only(tool) -> None:
+    ags = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+    control(tool, claim_overrides={ags: {
+        "scope": ["https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+                  "https://purl.imsglobal.org/spec/lti-ags/scope/score"],
+        "lineitems": f"{tool.issuer}/api/contexts/amelie-demo-course/lineitems?type_id=1",
+    }})  # fmt: skip
+
+
+def test_line_item_of_the_link_is_found_when_the_launch_names_only_the_container(tool):
+    _container_only(tool)
+    Learner(tool, name="Container Only").play(PATHS["taken-away"])
+    while deliver(tool):
+        pass
+
+    assert control(tool)["lineitems"] == []  # nothing created: the activity's item was found
+    with tool.session() as session:
+        link = session.scalars(select(ResourceLink)).one()
+        assert link.found_lineitem_url.endswith("/lineitems/1?type_id=1")
+    assert [s.activity_progress for s in gradebook_scores(tool)] == ["Completed"]
+
+
+def test_line_item_is_created_when_the_container_has_none_for_the_link(tool):
+    _container_only(tool)
+    control(tool, delete_lineitems=True)
+    Learner(tool, name="Container Only").play(PATHS["taken-away"])
+    while deliver(tool):
+        pass
+
+    created = control(tool)["lineitems"]
+    assert len(created) == 1
+    assert created[0]["resourceLinkId"] == "link-feature-tour"
+    assert created[0]["resourceId"] == "feature-tour"
+    assert created[0]["scoreMaximum"] == 100.0
+    assert {d.status for d in deliveries(tool)} <= {"delivered", "superseded"}
+    with tool.session() as session:
+        link = session.scalars(select(ResourceLink)).one()
+        assert link.found_lineitem_url == created[0]["id"]
