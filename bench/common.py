@@ -138,6 +138,7 @@ def run_load(
     measuring = threading.Event()
     latencies: list[float] = []
     errors = [0]
+    first_error: list[str] = []
     lock = threading.Lock()
 
     def worker() -> None:
@@ -149,8 +150,10 @@ def run_load(
             try:
                 operation(http)
                 ok = True
-            except Exception:
+            except Exception as exc:
                 ok = False
+                if not first_error:
+                    first_error.append(f"{type(exc).__name__}: {exc}"[:200])
             elapsed = time.perf_counter() - started
             if measuring.is_set() and time.perf_counter() < stop_at[0]:
                 with lock:
@@ -172,6 +175,8 @@ def run_load(
     cpu_after = cpu_seconds(server_pid)
     for thread in threads:
         thread.join()
+    if first_error:
+        print(f"  first error at concurrency {concurrency}: {first_error[0]}")
     return LoadResult(
         concurrency, elapsed, len(latencies), errors[0], latencies, cpu_after - cpu_before
     )
@@ -188,3 +193,26 @@ def workdir() -> Iterator[Path]:
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
+
+
+def bare_baseline(levels: list[int], duration: float, workers: int) -> list[LoadResult]:
+    """The bare Flask app under the same gunicorn settings, GET and POST of a small page."""
+    port = free_port()
+
+    def bare(http: requests.Session) -> None:
+        response = http.post(f"http://127.0.0.1:{port}/", data={"x": "1"}, timeout=30)
+        if response.status_code != 200:
+            raise RuntimeError("bare")
+
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/root")}
+    with gunicorn("bench.apps:bare_app()", port, env, workers=workers) as server:
+        return [run_load(bare, level, duration, server.pid) for level in levels]
+
+
+def print_rows(title: str, rows: list[tuple[str, LoadResult]], unit: str = "op") -> None:
+    print(f"\n{title}")
+    print(f"{'server':<6} {'conc':>4} {unit + 's/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} "
+          f"{'CPU/' + unit + ' ms':>12}")  # fmt: skip
+    for name, result in rows:
+        print(f"{name:<6} {result.concurrency:>4} {result.rate:>9.1f} {result.percentile(50):>8.1f} "
+              f"{result.percentile(99):>8.1f} {result.errors:>6} {result.cpu_per_op_ms:>12.3f}")  # fmt: skip

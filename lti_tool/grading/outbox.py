@@ -9,7 +9,9 @@ from datetime import datetime
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy import func
+from sqlalchemy import insert
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -27,6 +29,7 @@ from lti_tool.learner.models import COMPLETED
 from lti_tool.learner.models import Attempt
 from lti_tool.learner.policy import AttemptPolicy
 from lti_tool.lti.models import LearnerAccount
+from lti_tool.lti.models import Platform
 from lti_tool.lti.models import Registration
 from lti_tool.lti.models import ResourceLink
 
@@ -46,34 +49,63 @@ def next_timestamp(last: datetime | None, now: datetime) -> datetime:
     return max(now, next_second)
 
 
-def is_canvas(registration: Registration) -> bool:
-    hosts = (registration.platform.issuer, registration.key_set_url, registration.auth_login_url)
-    return any(h and ("instructure.com" in h or "canvaslms.com" in h) for h in hosts)
+def is_canvas(addresses: tuple[str | None, ...]) -> bool:
+    """Canvas, by its issuer or service hosts (its score extension shows in SpeedGrader)."""
+    return any(a and ("instructure.com" in a or "canvaslms.com" in a) for a in addresses)
 
 
-@dataclass(frozen=True, slots=True)
-class Grade:
-    score: float  # in [0, 1]
-    attempt_number: int
+_GRADED = (
+    Attempt.learner_id == bindparam("learner"),
+    Attempt.resource_link_id == bindparam("link"),
+    Attempt.status == COMPLETED,
+    Attempt.preview.is_(False),
+)
+_BEST = select(func.max(Attempt.score)).where(*_GRADED)
+_LATEST = (
+    select(Attempt.score)
+    .where(*_GRADED)
+    .order_by(Attempt.completed_at.desc(), Attempt.number.desc())
+    .limit(1)
+)
+_LAST_STAMP = select(func.max(ScoreDelivery.timestamp)).where(
+    ScoreDelivery.learner_id == bindparam("learner"),
+    ScoreDelivery.resource_link_id == bindparam("link"),
+)
+_SUPERSEDE = (
+    update(ScoreDelivery)
+    .where(ScoreDelivery.learner_id == bindparam("learner"),
+           ScoreDelivery.resource_link_id == bindparam("link"),
+           ScoreDelivery.status == PENDING)
+    .values(status=SUPERSEDED)
+    .execution_options(synchronize_session=False)
+)  # fmt: skip
+_INSERT = insert(ScoreDelivery).returning(ScoreDelivery.id)
+_TARGET = (
+    select(
+        ResourceLink.registration_id,
+        ResourceLink.ags_scopes,
+        ResourceLink.lineitem_url,
+        ResourceLink.lineitems_url,
+        ResourceLink.found_lineitem_url,
+        ResourceLink.settings,
+        Registration.key_set_url,
+        Registration.auth_login_url,
+        Platform.issuer,
+        LearnerAccount.sub,
+    )
+    .join(Registration, Registration.id == ResourceLink.registration_id)
+    .join(Platform, Platform.id == Registration.platform_id)
+    .join(LearnerAccount, LearnerAccount.id == bindparam("learner"))
+    .where(ResourceLink.id == bindparam("link"))
+)
 
 
-def grade_for(session: Session, learner_id: int, link_id: int, policy: AttemptPolicy,
-              just_completed: Attempt | None = None) -> Grade | None:  # fmt: skip
-    """The grade the link's policy gives: the best completed attempt, or the latest."""
-    rows = session.execute(
-        select(Attempt.number, Attempt.score, Attempt.completed_at)
-        .where(Attempt.learner_id == learner_id, Attempt.resource_link_id == link_id,
-               Attempt.status == COMPLETED, Attempt.preview.is_(False))
-        .order_by(Attempt.completed_at, Attempt.number)
-    ).all()  # fmt: skip
-    completed = [(n, s or 0.0) for n, s, _ in rows]
-    if not completed:
-        return None
-    if policy.grade_from == "latest":
-        number, value = completed[-1]
-    else:
-        number, value = max(completed, key=lambda item: (item[1], -item[0]))
-    return Grade(score=value, attempt_number=number)
+def grade_for(session: Session, learner_id: int, link_id: int, policy: AttemptPolicy
+              ) -> float | None:  # fmt: skip
+    """The grade the link's policy gives, in [0, 1]: the best completed attempt, or the
+    latest (previews never count)."""
+    query = _LATEST if policy.grade_from == "latest" else _BEST
+    return session.connection().execute(query, {"learner": learner_id, "link": link_id}).scalar()
 
 
 def enqueue(
@@ -86,39 +118,33 @@ def enqueue(
     now: datetime,
     comment: str | None = None,
     launch_url: str | None = None,
-) -> ScoreDelivery | None:
+) -> int | None:
     """Queue the learner's current grade (``completed``) or progress (``started``) for the
-    link's line item; nothing when the platform granted no score scope for this link."""
-    link = session.get(ResourceLink, link_id)
-    if link is None or SCOPE_SCORE not in (link.ags_scopes or []):
+    link's line item; nothing when the platform granted no score scope for this link. Returns
+    the delivery's id."""
+    db = session.connection()
+    target = db.execute(_TARGET, {"link": link_id, "learner": learner_id}).first()
+    if target is None or SCOPE_SCORE not in (target.ags_scopes or []):
         return None
-    if not (link.lineitem_url or link.lineitems_url or link.found_lineitem_url):
+    if not (target.lineitem_url or target.lineitems_url or target.found_lineitem_url):
         return None
-    learner = session.get(LearnerAccount, learner_id)
-    registration = session.get(Registration, link.registration_id)
-    assert learner is not None
-    assert registration is not None
-    policy = AttemptPolicy.from_settings(link.settings)
-    last = session.scalar(
-        select(func.max(ScoreDelivery.timestamp)).where(
-            ScoreDelivery.learner_id == learner_id, ScoreDelivery.resource_link_id == link_id
-        )
-    )
+    policy = AttemptPolicy.from_settings(target.settings)
+    last = db.execute(_LAST_STAMP, {"learner": learner_id, "link": link_id}).scalar()
     stamp = next_timestamp(last, now)
-    payload: dict[str, Any] = {"userId": learner.sub, "timestamp": _iso(stamp)}
+    payload: dict[str, Any] = {"userId": target.sub, "timestamp": _iso(stamp)}
     if kind == "completed":
         grade = grade_for(session, learner_id, link_id, policy)
         if grade is None:
             return None
         payload.update(
-            scoreGiven=round(grade.score * policy.score_maximum, 4),
+            scoreGiven=round(grade * policy.score_maximum, 4),
             scoreMaximum=policy.score_maximum,
             activityProgress="Completed",
             gradingProgress="FullyGraded",
         )
         if comment:
             payload["comment"] = comment[:1000]
-        if is_canvas(registration) and launch_url:
+        if is_canvas((target.issuer, target.key_set_url, target.auth_login_url)) and launch_url:
             payload[CANVAS_SUBMISSION] = {
                 "new_submission": True,
                 "submission_type": "basic_lti_launch",
@@ -129,28 +155,16 @@ def enqueue(
         payload.update(activityProgress="Started", gradingProgress="NotReady")
     # A newer score replaces any older one still waiting: the platform must never receive an
     # older score after a newer one.
-    session.execute(
-        update(ScoreDelivery)
-        .where(ScoreDelivery.learner_id == learner_id, ScoreDelivery.resource_link_id == link_id,
-               ScoreDelivery.status == PENDING)
-        .values(status=SUPERSEDED)
+    db.execute(_SUPERSEDE, {"learner": learner_id, "link": link_id})
+    return int(
+        db.execute(
+            _INSERT,
+            {"registration_id": target.registration_id, "resource_link_id": link_id,
+             "learner_id": learner_id, "attempt_id": attempt_id, "kind": kind,
+             "payload": payload, "timestamp": stamp, "status": PENDING, "tries": 0,
+             "next_try_at": now, "created_at": now},
+        ).scalar_one()
     )  # fmt: skip
-    delivery = ScoreDelivery(
-        registration_id=link.registration_id,
-        resource_link_id=link_id,
-        learner_id=learner_id,
-        attempt_id=attempt_id,
-        kind=kind,
-        payload=payload,
-        timestamp=stamp,
-        status=PENDING,
-        tries=0,
-        next_try_at=now,
-        created_at=now,
-    )
-    session.add(delivery)
-    session.flush()
-    return delivery
 
 
 def resend(session: Session, delivery_ids: list[int], now: datetime) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import replace
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -19,6 +20,8 @@ from sqlalchemy.orm import Session
 from lti_tool.learner.models import COMPLETED
 from lti_tool.learner.models import IN_PROGRESS
 from lti_tool.learner.models import Attempt
+from lti_tool.lti.models import Platform
+from lti_tool.lti.models import ResourceLink
 from lti_tool.simulation import Case
 from lti_tool.simulation import CaseFinished
 from lti_tool.simulation import ChoiceNotOffered
@@ -48,7 +51,15 @@ _COLUMNS = (
     TABLE.c.started_at,
     TABLE.c.completed_at,
 )
-_BY_ID = select(*_COLUMNS).where(TABLE.c.id == bindparam("id"))
+_LINK: Table = ResourceLink.__table__  # type: ignore[assignment]
+_PLATFORM: Table = Platform.__table__  # type: ignore[assignment]
+# the attempt with what its pages need of its activity, in one query
+_BY_ID = (
+    select(*_COLUMNS, _LINK.c.settings, _PLATFORM.c.default_country)
+    .join(_LINK, _LINK.c.id == TABLE.c.resource_link_id)
+    .join(_PLATFORM, _PLATFORM.c.id == _LINK.c.platform_id)
+    .where(TABLE.c.id == bindparam("id"))
+)
 _RECORD = (
     update(TABLE)
     .where(TABLE.c.id == bindparam("b_id"), TABLE.c.step == bindparam("b_expected_step"),
@@ -85,6 +96,8 @@ class AttemptRow:
     preview: bool
     started_at: datetime
     completed_at: datetime | None
+    link_settings: dict[str, Any]
+    default_country: str | None
 
     @property
     def completed(self) -> bool:
@@ -96,17 +109,39 @@ def load(session: Session, attempt_id: int) -> AttemptRow | None:
     return AttemptRow(*row) if row else None
 
 
-def for_learner(session: Session, learner_id: int, link_id: int) -> list[AttemptRow]:
-    rows = session.connection().execute(
-        select(*_COLUMNS)
-        .where(TABLE.c.learner_id == learner_id, TABLE.c.resource_link_id == link_id)
-        .order_by(TABLE.c.number)
+@dataclass(frozen=True, slots=True)
+class Completed:
+    id: int
+    number: int
+    score: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """A learner's attempts at one activity, without their states."""
+
+    count: int
+    open_id: int | None
+    completed: list[Completed]
+
+
+_HISTORY = (
+    select(TABLE.c.id, TABLE.c.number, TABLE.c.status, TABLE.c.score)
+    .where(
+        TABLE.c.learner_id == bindparam("learner"), TABLE.c.resource_link_id == bindparam("link")
     )
-    return [AttemptRow(*row) for row in rows]
+    .order_by(TABLE.c.number)
+)
 
 
-def open_attempt(attempts: list[AttemptRow]) -> AttemptRow | None:
-    return next((a for a in reversed(attempts) if a.status == IN_PROGRESS), None)
+def history(session: Session, learner_id: int, link_id: int) -> History:
+    rows = session.connection().execute(_HISTORY, {"learner": learner_id, "link": link_id}).all()
+    open_ids = [r.id for r in rows if r.status == IN_PROGRESS]
+    return History(
+        count=len(rows),
+        open_id=open_ids[-1] if open_ids else None,
+        completed=[Completed(r.id, r.number, r.score) for r in rows if r.status == COMPLETED],
+    )
 
 
 def begin(
@@ -166,6 +201,7 @@ class ChoiceResult:
     outcome: Outcome
     state: State
     score: Score | None = None
+    attempt: AttemptRow | None = None  # the attempt as it now is
 
 
 def record_choice(
@@ -187,31 +223,37 @@ def record_choice(
     finished = is_finished(case, new_state)
     result = score(case, new_state) if finished else None
     elapsed = (now - attempt.started_at).total_seconds()
-    changed = (
-        session.connection()
-        .execute(
-            _RECORD,
-            {
-                "b_id": attempt.id,
-                "b_expected_step": expected_step,
-                "b_state": new_state.to_json(),
-                "b_step": expected_step + 1,
-                "b_step_times": [*attempt.step_times, round(elapsed, 1)],
-                "b_now": now,
-                "b_status": COMPLETED if finished else IN_PROGRESS,
-                "b_score": result.overall if result else None,
-                "b_scores": dict(result.dimensions) if result else None,
-                "b_critical": new_state.critical,
-                "b_completed_at": now if finished else None,
-            },
-        )
-        .rowcount
-    )
+    values = {
+        "b_id": attempt.id,
+        "b_expected_step": expected_step,
+        "b_state": new_state.to_json(),
+        "b_step": expected_step + 1,
+        "b_step_times": [*attempt.step_times, round(elapsed, 1)],
+        "b_now": now,
+        "b_status": COMPLETED if finished else IN_PROGRESS,
+        "b_score": result.overall if result else None,
+        "b_scores": dict(result.dimensions) if result else None,
+        "b_critical": new_state.critical,
+        "b_completed_at": now if finished else None,
+    }
+    changed = session.connection().execute(_RECORD, values).rowcount
     if changed != 1:  # another request recorded this step first
         fresh = load(session, attempt.id)
         assert fresh is not None
-        return ChoiceResult(Outcome.STALE, state_of(case, fresh))
-    return ChoiceResult(Outcome.COMPLETED if finished else Outcome.RECORDED, new_state, result)
+        return ChoiceResult(Outcome.STALE, state_of(case, fresh), attempt=fresh)
+    updated = replace(
+        attempt,
+        state=values["b_state"],
+        step=expected_step + 1,
+        step_times=values["b_step_times"],
+        status=values["b_status"],
+        score=values["b_score"],
+        scores=values["b_scores"],
+        critical=new_state.critical,
+        completed_at=values["b_completed_at"],
+    )
+    outcome = Outcome.COMPLETED if finished else Outcome.RECORDED
+    return ChoiceResult(outcome, new_state, result, attempt=updated)
 
 
 def count(session: Session, learner_id: int, link_id: int) -> int:

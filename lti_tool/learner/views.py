@@ -76,8 +76,7 @@ def case_start_page(notice: str | None = None, status: int = 200) -> Response:
         return found
     link, case, policy = found
     launch = current_launch()
-    history = attempts.for_learner(get_session(), launch.learner_id, link.id)
-    completed = [a for a in history if a.completed]
+    past = attempts.history(get_session(), launch.learner_id, link.id)
     return _page(
         "learner/case_start.html",
         "case-start",
@@ -85,10 +84,10 @@ def case_start_page(notice: str | None = None, status: int = 200) -> Response:
         case=case,
         link=link,
         policy=policy,
-        open_attempt=attempts.open_attempt(history),
-        completed=completed,
-        may_start=policy.may_start_another(len(history)),
-        attempts_used=len(history),
+        open_attempt=past.open_id,
+        completed=past.completed,
+        may_start=policy.may_start_another(past.count),
+        attempts_used=past.count,
         notice=notice,
     )
 
@@ -134,10 +133,10 @@ def begin() -> Response:
     link, case, policy = found
     launch = current_launch()
     session = get_session()
-    history = attempts.for_learner(session, launch.learner_id, link.id)
-    current = attempts.open_attempt(history)
-    if current is None:
-        if not policy.may_start_another(len(history)):
+    past = attempts.history(session, launch.learner_id, link.id)
+    current_id = past.open_id
+    if current_id is None:
+        if not policy.may_start_another(past.count):
             return case_start_page(_("You have used all the attempts allowed for this activity."),
                                    status=409)  # fmt: skip
         now = utcnow()
@@ -146,7 +145,7 @@ def begin() -> Response:
             learner_id=launch.learner_id,
             link_id=link.id,
             case=case,
-            number=len(history) + 1,
+            number=past.count + 1,
             now=now,
             preview=launch.is_staff,
             test_user=launch.is_test_user,
@@ -156,8 +155,11 @@ def begin() -> Response:
                            attempt_id=attempt_id, kind="started", now=now)  # fmt: skip
         session.commit()
         grade_worker.wake(current_app)
-        current = attempts.open_attempt(attempts.for_learner(session, launch.learner_id, link.id))
-        assert current is not None
+        # None: a double click inserted this attempt first; resume that one
+        current_id = attempt_id or attempts.history(session, launch.learner_id, link.id).open_id
+    current = attempts.load(session, current_id) if current_id is not None else None
+    if current is None:
+        return case_start_page()
     return _resume(case, current)
 
 
@@ -223,8 +225,7 @@ def choose() -> Response:
     except StateInvalid:
         return _resume(case, attempt)
     if result.outcome is Outcome.STALE:
-        fresh = attempts.load(session, attempt.id)
-        assert fresh is not None
+        fresh = result.attempt or attempt
         if fresh.completed:
             return _debrief(case, fresh, result.state)
         return _scene(case, fresh, result.state,
@@ -249,11 +250,9 @@ def choose() -> Response:
         )  # fmt: skip
     session.commit()
     grade_worker.wake(current_app)
-    refreshed = attempts.load(session, attempt.id)
+    refreshed = result.attempt
     assert refreshed is not None
-    link = load_link(session, attempt.resource_link_id)
-    policy = AttemptPolicy.from_settings(link.settings if link else None)
-    if policy.feedback == "each":
+    if AttemptPolicy.from_settings(attempt.link_settings).feedback == "each":
         last = result.state.path[-1]
         node = case.nodes[last.node_id]
         return _page("learner/feedback.html", "feedback", case=case, attempt=refreshed,
@@ -312,10 +311,9 @@ def _debrief(case: Case, attempt: AttemptRow, state: State | None = None) -> Res
             return case_start_page()
     if not attempt.completed or not is_finished(case, state):
         return _scene(case, attempt, state)
-    link = load_link(get_session(), attempt.resource_link_id)
-    policy = AttemptPolicy.from_settings(link.settings if link else None)
-    history = attempts.for_learner(get_session(), attempt.learner_id, attempt.resource_link_id)
-    country = _country(link.default_country if link else None)
+    policy = AttemptPolicy.from_settings(attempt.link_settings)
+    past = attempts.history(get_session(), attempt.learner_id, attempt.resource_link_id)
+    country = _country(attempt.default_country)
     outcome = debrief(case, state)
     return _page(
         "learner/debrief.html",
@@ -326,7 +324,7 @@ def _debrief(case: Case, attempt: AttemptRow, state: State | None = None) -> Res
         result=score(case, state),
         ending=case.nodes[state.node_id],
         policy=policy,
-        may_start=policy.may_start_another(len(history)) and attempts.open_attempt(history) is None,
+        may_start=policy.may_start_another(past.count) and past.open_id is None,
         countries=library().referrals,
         country=country,
         directory=library().referrals.get(country or ""),
