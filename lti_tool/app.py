@@ -8,12 +8,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from flask.typing import ResponseReturnValue
 
 from lti_tool import config
 from lti_tool import db
 from lti_tool import errors
 from lti_tool import i18n
 from lti_tool import security
+from lti_tool.lti.launch_session import AcceptedLaunch
+from lti_tool.lti.runtime import LaunchHandler
 from lti_tool.paths import STATIC_DIR
 from lti_tool.paths import TEMPLATES_DIR
 
@@ -40,6 +43,15 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
+def by_role(staff: LaunchHandler, learner: LaunchHandler) -> LaunchHandler:
+    """A resource-link launch opens the dashboard for staff and the case for learners."""
+
+    def dispatch(accepted: AcceptedLaunch) -> ResponseReturnValue:
+        return (staff if accepted.launch.is_staff else learner)(accepted)
+
+    return dispatch
+
+
 def _logging(app: Flask) -> None:
     level = getattr(logging, str(app.config["LOG_LEVEL"]).upper(), logging.INFO)
     logging.getLogger("lti_tool").setLevel(level)
@@ -56,9 +68,18 @@ def _blueprints(app: Flask) -> None:
     library.init_app(app)
     runtime.init_app(app)
     app.register_blueprint(lti.bp)
-    learner_launch.init_app(app)
     from lti_tool.grading import worker
+    from lti_tool.instructor import launch as instructor_launch
+    from lti_tool.lti.claims import RESOURCE_LINK_REQUEST
+    from lti_tool.lti.runtime import register_handler
 
+    learner_launch.init_app(app)
+    instructor_launch.init_app(app)
+    register_handler(
+        app,
+        RESOURCE_LINK_REQUEST,
+        by_role(instructor_launch.handle_staff_resource_link, learner_launch.handle_resource_link),
+    )
     worker.init_app(app)
     if app.config["DEMO"]:
         from lti_tool import sandbox

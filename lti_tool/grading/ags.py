@@ -24,9 +24,11 @@ SCOPE_LINEITEM = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
 SCOPE_LINEITEM_READ = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly"
 SCOPE_SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 ERROR_TEXT_LIMIT = 500
-# rel="next" with plain or typographic quotes (Moodle has sent “next”), or none at all
-_NEXT = re.compile(r"<([^>]+)>\s*;[^,]*?\brel\s*=\s*[\"'\u201c\u201d]?next[\"'\u201c\u201d]?",
-                   re.IGNORECASE)  # fmt: skip
+# rel="next" with plain quotes, typographic ones (Moodle has sent “next”, which arrive as UTF-8
+# bytes read as Latin-1), or none at all
+_NEXT = re.compile(
+    r"<([^>]+)>\s*;[^,]*?\brel\s*=\s*[^A-Za-z0-9,;]*next(?![A-Za-z0-9])", re.IGNORECASE
+)
 
 
 def with_path_suffix(url: str, suffix: str) -> str:

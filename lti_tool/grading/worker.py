@@ -299,6 +299,7 @@ def init_app(app: Flask) -> None:
                           app.config["HTTP_TIMEOUT_SECONDS"],
                           threads=int(app.config["GRADE_THREADS"]),
                           lease=timedelta(seconds=app.config["GRADE_LEASE_SECONDS"]))  # fmt: skip
+    app.extensions["lti_tool.tokens"] = tokens
     app.extensions["lti_tool.deliverer"] = deliverer
     if app.config["GRADE_WORKER_THREAD"]:
         worker = EmbeddedWorker(deliverer)

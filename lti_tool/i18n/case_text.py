@@ -80,3 +80,15 @@ def inline(case: Case, context: str, source: str) -> Markup:
     if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
         rendered = rendered[3:-4]
     return Markup(rendered)  # noqa: S704 - already sanitised by _render
+
+
+_complete: dict[tuple[int, str], bool] = {}
+
+
+def complete(case: Case, locale: str) -> bool:
+    """Whether every text of ``case`` has a (non-fuzzy) translation in ``locale``."""
+    key = (id(case), locale)
+    if key not in _complete:
+        messages = getattr(catalog(locale), "_catalog", {})
+        _complete[key] = all(f"{item.context}\x04{item.text}" in messages for item in case.texts)
+    return _complete[key]

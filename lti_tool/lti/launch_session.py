@@ -32,7 +32,7 @@ __all__ = ["AcceptedLaunch", "LaunchRef", "current_launch", "launch_required", "
 
 @dataclass(frozen=True, slots=True)
 class AcceptedLaunch:
-    """Handed to the wing that handles a message type, inside the launch's transaction."""
+    """Handed to the wing that handles a message type, once the launch is committed."""
 
     launch: LaunchRef
     context: LaunchContext

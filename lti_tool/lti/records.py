@@ -192,7 +192,8 @@ def record_launch(
         ags = ctx.ags
         values = {
             "platform_id": platform, "resource_link_id": ctx.resource_link_id,
-            "registration_id": registration.id, "created_at": now, "settings": {},
+            "registration_id": registration.id, "created_at": now,
+            "settings": settings_from_custom(ctx.custom),
             "title": ctx.resource_link_title, "course_id": course_id,
             "lineitem_url": ags.lineitem if ags else None,
             "lineitems_url": ags.lineitems if ags else None,
@@ -209,6 +210,29 @@ def record_launch(
         resource_link_id=link_id,
         deployment_pk=deployment_pk,
     )
+
+
+SETTING_PARAMETERS = {
+    "attempts_allowed": int,
+    "grade_from": str,
+    "feedback": str,
+    "score_maximum": float,
+}
+
+
+def settings_from_custom(custom: dict[str, str]) -> dict[str, object]:
+    """An activity's first settings, from the custom parameters a deep link gave it (later
+    changes made in the tool are kept: these apply when the activity is first seen)."""
+    settings: dict[str, object] = {}
+    for name, kind in SETTING_PARAMETERS.items():
+        raw = custom.get(name)
+        if raw in (None, ""):
+            continue
+        try:
+            settings[name] = kind(raw)
+        except ValueError:
+            continue
+    return settings
 
 
 def message_data(ctx: LaunchContext) -> dict[str, object]:

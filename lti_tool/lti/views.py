@@ -283,13 +283,15 @@ def launch() -> Response:
             ),
             message_data=records.message_data(ctx),
         )
+        # The launch is accepted: commit it before the wing renders its page (a page may call
+        # the platform's services, and no transaction stays open across an HTTP call).
+        session.commit()
+        for key, values, result in remember:
+            rt.rows.put(key, values, result)
         token = set_page_launch(launch_ref, None)
         accepted = AcceptedLaunch(launch_ref, ctx, validated.registration, token)
         handler = rt.handlers.get(ctx.message_type, _landing_page)
         response = current_app.make_response(handler(accepted))
-        session.commit()
-        for key, values, result in remember:
-            rt.rows.put(key, values, result)
     except LaunchRejected as exc:
         if consumed is not None:
             runtime().nonces.release(consumed)

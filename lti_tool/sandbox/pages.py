@@ -9,6 +9,7 @@ import time
 from typing import Any
 from urllib.parse import urlencode
 
+import jwt
 from flask import Response
 from flask import abort
 from flask import current_app
@@ -29,6 +30,7 @@ from lti_tool.sandbox.store import SbResourceLink
 from lti_tool.sandbox.store import SbScore
 from lti_tool.sandbox.store import SbUser
 from lti_tool.sandbox.store import get_setting
+from lti_tool.sandbox.store import log_event
 
 LANGUAGES = {
     "en": "English",
@@ -37,6 +39,11 @@ LANGUAGES = {
     "de": "Deutsch",
     "nl": "Nederlands",
     "fr": "Français",
+}
+MESSAGES = {
+    "resource": "LtiResourceLinkRequest",
+    "deep_linking": "LtiDeepLinkingRequest",
+    "review": "LtiSubmissionReviewRequest",
 }
 ROLES = {
     "learner": "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner",
@@ -85,7 +92,7 @@ def launch() -> str:
     role = form.get("role", "learner")
     lang = form.get("lang", "en")
     message = form.get("message", "resource")
-    if role not in ROLES or lang not in LANGUAGES or message not in ("resource", "deep_linking"):
+    if role not in ROLES or lang not in LANGUAGES or message not in MESSAGES:
         abort(400)
     with state().sessions() as session:
         sub = user_sub(name, role)
@@ -96,26 +103,31 @@ def launch() -> str:
             session.add(user)
             session.flush()
         link = None
-        if message == "resource":
+        if message in ("resource", "review"):
             link = session.scalar(
                 select(SbResourceLink).where(SbResourceLink.rl_id == form.get("link", ""))
             )
             if link is None:
                 abort(400)
+        options = {
+            "privacy": form.get("privacy", "full"),
+            "storage": form.get("storage", "cookie"),
+            "accept_multiple": form.get("accept_multiple", "true") != "false",
+        }
+        if message == "review":
+            reviewed = session.scalar(select(SbUser).where(SbUser.sub == form.get("for_user", "")))
+            if reviewed is None:
+                abort(400)
+            options["for_user"] = reviewed.sub
         hint = secrets.token_urlsafe(16)
         session.add(
             SbLaunchRequest(
                 hint=hint,
                 user_id=user.id,
                 resource_link_id=link.id if link else None,
-                message_type="LtiDeepLinkingRequest"
-                if message == "deep_linking"
-                else "LtiResourceLinkRequest",
+                message_type=MESSAGES[message],
                 locale=lang,
-                options={
-                    "privacy": form.get("privacy", "full"),
-                    "storage": form.get("storage", "cookie"),
-                },
+                options=options,
             )
         )
         session.commit()
@@ -190,10 +202,12 @@ def _claims(launch: SbLaunchRequest, user: SbUser, nonce: str) -> dict[str, Any]
             "deep_link_return_url": issuer() + "/deep_link_return",
             "accept_types": ["ltiResourceLink"],
             "accept_presentation_document_targets": ["iframe", "window"],
-            "accept_multiple": True,
+            "accept_multiple": bool(launch.options.get("accept_multiple", True)),
             "auto_create": False,
             "data": "sandbox-dl-" + launch.hint,
         }
+    if launch.message_type == "LtiSubmissionReviewRequest":
+        claims[lti + "for_user"] = {"user_id": launch.options["for_user"]}
     return claims | {"https://purl.imsglobal.org/spec/lti-ags/claim/endpoint": ags}
 
 
@@ -267,3 +281,57 @@ def gradebook() -> str:
         for (item_id, sub), score in latest.items()
     ]
     return render_template("sandbox/gradebook.html", page="sandbox-gradebook", rows=rows)
+
+
+@bp.post("/deep_link_return")
+def deep_link_return() -> Response:
+    """Receive a Deep Linking response: verify it against the tool's published keys and add an
+    activity (with its own gradebook column when the item carries a line item) per item."""
+    token = request.form.get("JWT", "")
+    try:
+        header = jwt.get_unverified_header(token)
+        key = state().tool_keys.key(tool_base() + "/lti/jwks.json", header.get("kid", ""))
+        claims = jwt.decode(token, key, algorithms=["RS256"], audience=issuer(),
+                            options={"require": ["iss", "aud", "iat", "exp", "nonce"]})  # fmt: skip
+    except (jwt.InvalidTokenError, KeyError, OSError, ValueError) as exc:
+        return Response(f"invalid deep linking response: {exc}", status=400, mimetype="text/plain")
+    dl = "https://purl.imsglobal.org/spec/lti-dl/claim/"
+    lti = "https://purl.imsglobal.org/spec/lti/claim/"
+    if (
+        claims.get("iss") != CLIENT_ID
+        or claims.get(lti + "message_type") != "LtiDeepLinkingResponse"
+        or claims.get(lti + "version") != "1.3.0"
+        or claims.get(lti + "deployment_id") != DEPLOYMENT_ID
+        or not str(claims.get(dl + "data", "")).startswith("sandbox-dl-")
+    ):
+        return Response("deep linking response with wrong claims", status=400,
+                        mimetype="text/plain")  # fmt: skip
+    items = claims.get(dl + "content_items") or []
+    created = []
+    with state().sessions() as session:
+        for item in items:
+            if item.get("type") != "ltiResourceLink":
+                continue
+            rl_id = "dl-" + secrets.token_hex(6)
+            lineitem_id = None
+            if isinstance(item.get("lineItem"), dict):
+                line = SbLineItem(
+                    label=str(item["lineItem"].get("label") or item.get("title") or "Activity"),
+                    score_maximum=float(item["lineItem"].get("scoreMaximum", 100)),
+                    resource_link_id=rl_id,
+                    resource_id=item["lineItem"].get("resourceId"),
+                    tag=item["lineItem"].get("tag"),
+                )
+                session.add(line)
+                session.flush()
+                lineitem_id = line.id
+            session.add(SbResourceLink(rl_id=rl_id, title=str(item.get("title") or "Activity"),
+                                       custom=dict(item.get("custom") or {}),
+                                       lineitem_id=lineitem_id))  # fmt: skip
+            created.append({"id": rl_id, "title": item.get("title"), "item": item})
+        log_event(session, "deep_link", {"data": claims.get(dl + "data"), "items": items,
+                                          "created": [c["id"] for c in created]})  # fmt: skip
+        session.commit()
+    body = render_template("sandbox/deep_link_done.html", page="sandbox-deep-link-done",
+                           created=created)  # fmt: skip
+    return Response(body, mimetype="text/html")

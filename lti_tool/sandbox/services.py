@@ -339,7 +339,8 @@ def memberships(context_id: str) -> Response:
     if page * page_size < len(members):
         next_url = f"{issuer()}/api/contexts/{CONTEXT_ID}/memberships?page={page + 1}"
         rel = "rel=\u201cnext\u201d" if typographic else 'rel="next"'
-        response.headers["Link"] = f"<{next_url}>; {rel}"
+        # sent as UTF-8 bytes, as a PHP platform does; HTTP clients read them as Latin-1
+        response.headers["Link"] = f"<{next_url}>; {rel}".encode().decode("latin-1")
     return response
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from lti_tool.learner.models import Attempt
 from lti_tool.lti.models import Course
 from lti_tool.lti.models import LearnerAccount
 from lti_tool.lti.models import ResourceLink
 from tests.support.browsing import Browser
+from tests.support.browsing import page_of
 from tests.support.browsing import parse
 
 
@@ -32,15 +32,12 @@ def test_learner_launch_records_account_course_and_link(tool):
         assert "?type_id=1" in link.lineitem_url
 
 
-def test_instructor_attempt_is_a_preview_and_a_learners_is_not(tool):
-    for role in ("instructor", "learner"):
-        browser = Browser(tool)
-        start = browser.launch(name=f"Someone {role}", role=role)
-        assert browser.submit(start, "/play/start").status_code == 200  # "Begin the case"
+def test_instructor_launch_opens_the_dashboard_and_a_learner_the_case(tool):
+    teacher = Browser(tool).launch(name="Dr Instructor", role="instructor")
+    learner = Browser(tool).launch(name="A Learner", role="learner")
 
-    with tool.session() as session:
-        previews = {a.preview for a in session.scalars(select(Attempt))}
-    assert previews == {True, False}
+    assert page_of(teacher) == "dashboard"
+    assert page_of(learner) == "case-start"
 
 
 @pytest.mark.parametrize("privacy", ["anonymous", "names", "email"])

@@ -1,0 +1,298 @@
+"""Instructors over real HTTP: Deep Linking, the dashboard with an NRPS roster, CSV export,
+Submission Review, and learners kept out of every instructor page."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import jwt
+import pytest
+import requests
+from sqlalchemy import select
+
+from lti_tool.lti.models import ResourceLink
+from tests.integration.test_learner import PATHS
+from tests.integration.test_learner import Learner
+from tests.support.browsing import Browser
+from tests.support.browsing import page_of
+from tests.support.browsing import parse
+
+DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
+LTI = "https://purl.imsglobal.org/spec/lti/claim/"
+
+
+def control(tool, **settings) -> dict:
+    url = tool.sandbox_url + "/sandbox/control"
+    if settings:
+        return requests.post(url, json=settings, timeout=10).json()
+    return requests.get(url, timeout=10).json()
+
+
+def form_data(response, action: str, **extra) -> tuple[str, list[tuple[str, str]]]:
+    form = next(f for f in parse(response.text).forms if f.action.endswith(action))
+    data = [(k, v) for k, v in form.fields.items() if k not in extra]
+    for key, value in extra.items():
+        values = value if isinstance(value, list) else [value]
+        data += [(key, str(v)) for v in values]
+    return requests.compat.urljoin(response.url, form.action), data
+
+
+def deep_link(tool, cases: list[str], accept_multiple: bool = True, **settings):
+    browser = Browser(tool)
+    picker = browser.launch(name="Dr Picker", role="instructor", message="deep_linking",
+                            accept_multiple="true" if accept_multiple else "false")  # fmt: skip
+    assert page_of(picker) == "picker", picker.text[:300]
+    url, data = form_data(picker, "/teach/select", case=cases, **settings)
+    answer = browser.http.post(url, data=data, timeout=15)
+    return browser, picker, answer
+
+
+def test_pick_several_cases_returns_a_signed_deep_linking_response(tool):
+    browser, picker, answer = deep_link(
+        tool, ["ed-partner-who-answers", "tele-anyone-in-room"], attempts_allowed="2",
+        grade_from="latest", feedback="end", score_maximum="20",
+    )  # fmt: skip
+    assert "only one" not in picker.text
+    assert page_of(answer) == "deep-link-return"
+    form = parse(answer.text).forms[0]
+    assert form.action == tool.issuer + "/deep_link_return"
+
+    keys = requests.get(tool.base_url + "/lti/jwks.json", timeout=10).json()
+    header = jwt.get_unverified_header(form.fields["JWT"])
+    key = jwt.PyJWKSet.from_dict(keys)[header["kid"]].key
+    claims = jwt.decode(form.fields["JWT"], key, algorithms=["RS256"], audience=tool.issuer)
+    assert claims["iss"] == "amelie-sandbox"
+    assert claims[LTI + "message_type"] == "LtiDeepLinkingResponse"
+    assert claims[LTI + "version"] == "1.3.0"
+    assert claims[LTI + "deployment_id"] == "sandbox-deployment-1"
+    assert claims[DL + "data"].startswith("sandbox-dl-")
+    assert claims["exp"] > claims["iat"]
+    items = claims[DL + "content_items"]
+    assert [i["custom"]["case_id"] for i in items] == ["ed-partner-who-answers",
+                                                        "tele-anyone-in-room"]  # fmt: skip
+    first = items[0]
+    assert first["type"] == "ltiResourceLink"
+    assert first["title"] == "The partner who answers"
+    assert first["text"]
+    assert first["url"] == tool.base_url + "/lti/launch"
+    assert first["iframe"]["src"] == tool.base_url + "/lti/launch"
+    assert first["lineItem"] == {"scoreMaximum": 20.0, "label": "The partner who answers",
+                                 "resourceId": "ed-partner-who-answers", "tag": "amelie-case"}  # fmt: skip
+    assert first["custom"]["attempts_allowed"] == "2"
+    assert first["custom"]["grade_from"] == "latest"
+
+    # the browser posts it to the platform, which verifies it against the tool's keys
+    done = browser.http.post(form.action, data=form.fields, timeout=15)
+    assert done.status_code == 200
+    assert len(control(tool)["deep_links"][0]["created"]) == 2
+
+
+def test_one_case_only_when_the_placement_accepts_one(tool):
+    _, picker, refused = deep_link(tool, ["ed-partner-who-answers", "tele-anyone-in-room"],
+                                   accept_multiple=False)  # fmt: skip
+    assert "accepts one case at a time" in picker.text
+    assert refused.status_code == 400
+
+    _, _, accepted = deep_link(tool, ["ed-partner-who-answers"], accept_multiple=False)
+    assert page_of(accepted) == "deep-link-return"
+
+
+def test_the_created_activity_launches_its_case_with_its_settings(tool):
+    browser, _, answer = deep_link(tool, ["srh-says-nineteen"], attempts_allowed="1")
+    form = parse(answer.text).forms[0]
+    browser.http.post(form.action, data=form.fields, timeout=15)
+    created = control(tool)["deep_links"][0]["created"][0]
+
+    learner = Learner(tool, name="Created Link Learner", link=created)
+    assert page_of(learner.page) == "case-start"
+    assert "She says she" in learner.page.text
+    assert "0 of 1 used" in learner.page.text
+
+
+def test_picker_filters_by_module_and_setting(tool):
+    browser = Browser(tool)
+    picker = browser.launch(name="Dr Filter", role="instructor", message="deep_linking")
+    url, data = form_data(picker, "/teach/pick", module="covid-19", setting="teleconsultation")
+    filtered = browser.http.post(url, data=data, timeout=15)
+
+    values = [v for f in parse(filtered.text).forms for k, v in f.fields.items() if k == "case"]
+    assert "tele-anyone-in-room" in filtered.text
+    assert "ed-partner-who-answers" not in filtered.text.split("Preview a case")[0]
+    assert values == [] or all("tele" in v for v in values)
+
+
+def test_preview_plays_without_recording(tool):
+    browser = Browser(tool)
+    picker = browser.launch(name="Dr Preview", role="instructor", message="deep_linking")
+    url, data = form_data(picker, "/teach/preview")
+    first = browser.http.post(url, data=data, timeout=15)
+    assert page_of(first) == "preview"
+    scene = browser.submit(first, "/teach/preview", button=("choice", _first_choice(first)))
+    assert page_of(scene) == "preview"
+    assert "Feedback on your choice" in scene.text
+    assert control(tool)["scores"] == []
+    with tool.session() as session:
+        from lti_tool.learner.models import Attempt
+
+        assert session.scalars(select(Attempt)).all() == []
+
+
+def _first_choice(response) -> str:
+    form = next(f for f in parse(response.text).forms if f.buttons)
+    return form.buttons[0][1]
+
+
+def test_first_staff_launch_without_a_case_offers_the_picker_and_stores_the_choice(tool):
+    browser = Browser(tool)
+    picker = browser.launch(name="Dr Manual", role="instructor", link="link-no-case")
+    assert page_of(picker) == "picker"
+    url, data = form_data(picker, "/teach/select", case="tele-anyone-in-room")
+    dashboard = browser.http.post(url, data=data, timeout=15)
+
+    assert page_of(dashboard) == "dashboard"
+    with tool.session() as session:
+        link = session.scalar(select(ResourceLink).where(
+            ResourceLink.resource_link_id == "link-no-case"))  # fmt: skip
+        assert link.case_id == "tele-anyone-in-room"
+
+
+def _roster(tool, count: int) -> list[dict]:
+    from lti_tool.sandbox.pages import user_sub
+
+    names = [f"Roster Learner {n:02d}" for n in range(count)]
+    members = [{"sub": user_sub(name, "learner"), "name": name} for name in names]
+    control(tool, roster=members, nrps_page_size=25, typographic_quotes=True)
+    return members
+
+
+def test_dashboard_with_sixty_learners_across_roster_pages(tool):
+    _roster(tool, 60)
+    done = Learner(tool, name="Roster Learner 01")
+    done.play(PATHS["referral-made"])
+    busy = Learner(tool, name="Roster Learner 02")
+    busy.click("/play/start")
+    busy.choose("private-exam")
+    Learner(tool, name="Roster Learner 03").play(PATHS["taken-away"])
+    # a teacher's preview never counts
+    Learner(tool, name="Someone Teaching", role="instructor")
+
+    dashboard = Browser(tool).launch(name="Dr Dashboard", role="instructor")
+
+    assert page_of(dashboard) == "dashboard"
+    assert len(control(tool)["nrps"]) >= 3  # three pages of 25 members
+    page = dashboard.text
+    assert page.count('<tr data-user="') == 60
+    assert "2 completed" in page
+    assert "1 in progress" in page
+    assert "57 not started" in page
+    assert "best option" in page
+    assert "Indicators most often missed" in page
+
+
+def test_learner_path_and_csv_export(tool):
+    Learner(tool, name="Path Person").play(PATHS["trust-lost"])
+    teacher = Browser(tool)
+    dashboard = teacher.launch(name="Dr Export", role="instructor")
+
+    url, data = form_data(dashboard, "/teach/learner")
+    path = teacher.http.post(url, data=data, timeout=15)
+    assert page_of(path) == "learner-path"
+    assert "The path of Path Person" in path.text
+    assert "a critical error" in path.text
+
+    url, data = form_data(dashboard, "/teach/export.csv")
+    export = teacher.http.post(url, data=data, timeout=15)
+    assert export.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(export.text)))
+    person = next(r for r in rows if r["name"] == "Path Person")
+    assert person["status"] == "completed"
+    assert person["attempts"] == "1"
+    assert float(person["best_score"]) <= 0.5
+
+
+def test_csv_neutralises_formulas_in_names(tool):
+    Learner(tool, name="=HYPERLINK(1)").play(PATHS["taken-away"])
+    teacher = Browser(tool)
+    dashboard = teacher.launch(name="Dr Safe", role="instructor")
+    url, data = form_data(dashboard, "/teach/export.csv")
+    export = teacher.http.post(url, data=data, timeout=15).text
+    assert "'=HYPERLINK(1)" in export
+
+
+def test_settings_and_resend_from_the_dashboard(tool):
+    control(tool, score_faults={"status": 400, "count": 1})
+    Learner(tool, name="Refused Grade").play(PATHS["taken-away"])
+    while tool.app.extensions["lti_tool.deliverer"].run_once():
+        pass
+    teacher = Browser(tool)
+    dashboard = teacher.launch(name="Dr Resend", role="instructor")
+    assert "Refused by the platform" in dashboard.text
+    assert "simulated platform failure" in dashboard.text
+
+    url, data = form_data(dashboard, "/teach/resend")
+    after = teacher.http.post(url, data=data, timeout=15)
+    assert "grades sent again" in after.text
+    while tool.app.extensions["lti_tool.deliverer"].run_once():
+        pass
+    assert [s["user"] for s in control(tool)["scores"]]
+
+    url, data = form_data(after, "/teach/settings", attempts_allowed="3", feedback="end")
+    saved = teacher.http.post(url, data=data, timeout=15)
+    assert "Settings saved." in saved.text
+    with tool.session() as session:
+        settings = session.scalars(select(ResourceLink.settings)).first()
+    assert settings["attempts_allowed"] == 3
+    assert settings["feedback"] == "end"
+
+    url, data = form_data(saved, "/teach/settings", attempts_allowed="0")
+    assert teacher.http.post(url, data=data, timeout=15).status_code == 400
+
+
+def test_submission_review_shows_the_learners_path(tool):
+    learner = Learner(tool, name="Reviewed Learner")
+    learner.play(PATHS["door-left-open"])
+    from lti_tool.sandbox.pages import user_sub
+
+    review = Browser(tool).launch(name="Dr Review", role="instructor", message="review",
+                                  for_user=user_sub("Reviewed Learner", "learner"))  # fmt: skip
+    assert page_of(review) == "submission-review"
+    assert "The path of Reviewed Learner" in review.text
+    assert "The best option here:" in review.text
+
+
+def test_learners_get_403_on_every_instructor_page(tool):
+    learner = Learner(tool, name="Curious Learner")
+    token = parse(learner.page.text).forms[0].fields["lt"]
+    routes = sorted(r.rule for r in tool.app.url_map.iter_rules() if r.rule.startswith("/teach/"))
+    assert len(routes) >= 7
+    for route in routes:
+        response = requests.post(tool.base_url + route, timeout=10,
+                                 data={"lt": token, "case": "ed-partner-who-answers",
+                                       "learner": "1", "attempts_allowed": "5"})  # fmt: skip
+        assert response.status_code == 403, route
+    # and a learner may not start deep linking either
+    assert page_of(Browser(tool).launch(name="Curious Learner", message="deep_linking")) == "error"
+
+
+@pytest.mark.parametrize("message", ["deep_linking", "review"])
+def test_learner_launching_staff_messages_is_refused(tool, message):
+    Learner(tool, name="Someone")
+    from lti_tool.sandbox.pages import user_sub
+
+    response = Browser(tool).launch(name="Sneaky", message=message,
+                                    for_user=user_sub("Someone", "learner"))  # fmt: skip
+    assert response.status_code == 403
+
+
+def test_test_users_and_previews_are_not_counted(tool):
+    from lti_tool.sandbox.pages import user_sub
+
+    control(tool, roster=[{"sub": user_sub("Test Student", "learner"), "name": "Test Student",
+                           "test_user": True}])  # fmt: skip
+    Learner(tool, name="Test Student").play(PATHS["taken-away"])
+    Learner(tool, name="Real Learner").play(PATHS["taken-away"])
+
+    dashboard = Browser(tool).launch(name="Dr Counts", role="instructor")
+
+    assert "1 completed" in dashboard.text
