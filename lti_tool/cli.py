@@ -256,6 +256,33 @@ def keys_list() -> None:
         click.echo(f"{info.kid}  created {info.created_at:%Y-%m-%d %H:%M}  {status}")
 
 
+# -- administrators ---------------------------------------------------------------------------
+
+
+@main.group()
+def admin() -> None:
+    """Administrator accounts for the /admin pages."""
+
+
+@admin.command("create-user")
+@click.argument("username")
+@click.password_option(help="At least 12 characters; asked for when not given.")
+@with_appcontext
+def admin_create_user(username: str, password: str) -> None:
+    """Create an administrator, or set a new password for an existing one."""
+    from lti_tool.admin.auth import create_user
+
+    session = new_session(current_app)
+    try:
+        create_user(session, username, password)
+        session.commit()
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    finally:
+        session.close()
+    click.echo(f"administrator {username} can sign in at /admin/login")
+
+
 # -- cases ----------------------------------------------------------------------------------
 
 

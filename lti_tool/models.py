@@ -1,5 +1,6 @@
 """Every table of the tool's schema, for Alembic (the sandbox platform's tables are not here)."""
 
+from lti_tool.admin import models as admin_models
 from lti_tool.db import Base
 from lti_tool.grading import models as grading_models
 from lti_tool.learner import models as learner_models
@@ -7,4 +8,4 @@ from lti_tool.lti import models as lti_models
 
 metadata = Base.metadata
 
-__all__ = ["grading_models", "learner_models", "lti_models", "metadata"]
+__all__ = ["admin_models", "grading_models", "learner_models", "lti_models", "metadata"]

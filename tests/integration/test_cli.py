@@ -224,3 +224,14 @@ def test_demo_serves_the_sandbox_and_a_launch_works(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_admin_create_user_and_grades_status(cli_env):
+    short = subprocess.run([LTI_TOOL, "admin", "create-user", "root", "--password", "short"],
+                           env=cli_env, capture_output=True, text=True, check=False)  # fmt: skip
+    assert short.returncode == 2
+    created = run(cli_env, "admin", "create-user", "root", "--password", "long enough password")
+    assert "can sign in" in created.stdout
+    status = run(cli_env, "grades", "status").stdout
+    assert "pending       0" in status
+    assert "oldest pending -" in status

@@ -1,0 +1,94 @@
+"""``/admin``: sign in, then see registrations and deployments, keys, and grade deliveries
+(with the platform's own error text and a way to send refused grades again)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from flask import current_app
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import session
+from flask import url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from lti_tool.admin import auth
+from lti_tool.admin import bp
+from lti_tool.db import get_session
+from lti_tool.db import utcnow
+from lti_tool.grading import outbox
+from lti_tool.grading import worker as grade_worker
+from lti_tool.lti import keys as tool_keys
+from lti_tool.lti.registrations import list_registrations
+from lti_tool.public_urls import tool_urls
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    error = None
+    status = 200
+    if request.method == "POST":
+        auth.check_csrf()
+        username = request.form.get("username", "")[:100]
+        key = (username, request.remote_addr or "")
+        if auth.brake().blocked(key):
+            error, status = _("Too many failed attempts. Please wait 15 minutes."), 429
+        else:
+            user = auth.authenticate(get_session(), username, request.form.get("password", ""))
+            if user is None:
+                auth.brake().failed(key)
+                error, status = _("The username or the password is wrong."), 401
+            else:
+                auth.brake().clear(key)
+                session.clear()
+                session["admin_id"] = user.id
+                session.permanent = True
+                return redirect(url_for("admin.overview"))
+    return render_template("admin/login.html", page="admin-login", error=error,
+                           csrf=auth.csrf_token()), status  # fmt: skip
+
+
+@bp.post("/logout")
+@auth.admin_required
+def logout() -> ResponseReturnValue:
+    session.clear()
+    return redirect(url_for("admin.login"))
+
+
+@bp.get("/")
+@auth.admin_required
+def overview() -> ResponseReturnValue:
+    db = get_session()
+    keys_dir = Path(current_app.config["KEYS_DIR"])
+    grace = timedelta(hours=current_app.config["KEY_GRACE_HOURS"])
+    now = utcnow()
+    return render_template(
+        "admin/overview.html",
+        page="admin",
+        registrations=list_registrations(db),
+        default_policy=current_app.config["DEPLOYMENT_POLICY"],
+        keys=[(k, k.is_published(now, grace)) for k in reversed(tool_keys.list_keys(keys_dir))],
+        grades=outbox.status(db),
+        oldest_age=outbox.status(db).oldest_pending_age(now),
+        failures=outbox.failures(db),
+        urls=tool_urls(),
+        csrf=auth.csrf_token(),
+        resent=request.args.get("resent", type=int),
+    )
+
+
+@bp.post("/resend")
+@auth.admin_required
+def resend() -> ResponseReturnValue:
+    db = get_session()
+    if request.form.get("all"):
+        ids = [f.id for f in outbox.failures(db, limit=10_000)]
+    else:
+        ids = [int(i) for i in request.form.getlist("delivery") if i.isdigit()]
+    count = outbox.resend(db, ids, utcnow())
+    db.commit()
+    grade_worker.wake(current_app)
+    return redirect(url_for("admin.overview", resent=count))

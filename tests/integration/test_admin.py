@@ -1,0 +1,83 @@
+"""The administrators' pages: sign-in, CSRF, what they show, and resending refused grades."""
+
+from __future__ import annotations
+
+import re
+
+import requests
+
+from lti_tool.admin.auth import create_user
+from tests.integration.test_grades import control
+from tests.integration.test_grades import deliver
+from tests.integration.test_learner import PATHS
+from tests.integration.test_learner import Learner
+from tests.support.browsing import page_of
+from tests.support.browsing import parse
+
+PASSWORD = "correct horse battery"
+
+
+def admin_user(tool) -> None:
+    with tool.session() as session:
+        create_user(session, "root", PASSWORD)
+        session.commit()
+
+
+def sign_in(tool, password: str = PASSWORD) -> tuple[requests.Session, requests.Response]:
+    http = requests.Session()
+    page = http.get(tool.base_url + "/admin/login", timeout=10)
+    csrf = parse(page.text).forms[0].fields["csrf"]
+    answer = http.post(tool.base_url + "/admin/login", timeout=10,
+                       data={"csrf": csrf, "username": "root", "password": password})  # fmt: skip
+    return http, answer
+
+
+def test_admin_pages_need_a_sign_in(tool):
+    response = requests.get(tool.base_url + "/admin/", allow_redirects=False, timeout=10)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/admin/login")
+
+
+def test_wrong_password_then_lockout(tool):
+    admin_user(tool)
+    for _ in range(5):
+        _, answer = sign_in(tool, "wrong password!")
+        assert answer.status_code == 401
+    _, blocked = sign_in(tool)  # even the right password waits now
+    assert blocked.status_code == 429
+
+
+def test_sign_in_without_csrf_is_refused(tool):
+    admin_user(tool)
+    answer = requests.post(tool.base_url + "/admin/login", timeout=10,
+                           data={"username": "root", "password": PASSWORD})  # fmt: skip
+    assert answer.status_code == 400
+
+
+def test_overview_shows_registrations_keys_and_grades_and_resends(tool):
+    admin_user(tool)
+    control(tool, score_faults={"status": 400, "count": 1})
+    Learner(tool, name="Admin Sees Me").play(PATHS["taken-away"])
+    while deliver(tool):
+        pass
+    http, overview = sign_in(tool)
+
+    assert page_of(overview) == "admin"
+    assert overview.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in overview.headers["Content-Security-Policy"]
+    assert tool.issuer in overview.text
+    assert "sandbox-deployment-1" in overview.text
+    assert "simulated platform failure" in overview.text
+    assert "current" in overview.text
+
+    form = next(f for f in parse(overview.text).forms if f.action.endswith("/admin/resend"))
+    ids = re.findall(r'name="delivery" value="(\d+)"', overview.text)
+    resent = http.post(tool.base_url + "/admin/resend", data={"csrf": form.fields["csrf"],
+                                                              "delivery": ids}, timeout=10)  # fmt: skip
+    assert "1 refused grade is queued again." in resent.text
+    while deliver(tool):
+        pass
+    assert control(tool)["scores"]
+
+    forged = http.post(tool.base_url + "/admin/resend", data={"delivery": ids}, timeout=10)
+    assert forged.status_code == 400

@@ -1,0 +1,98 @@
+"""Service-URL building, paging and answer classification for AGS and NRPS."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from datetime import datetime
+
+import pytest
+
+from lti_tool.grading.ags import Verdict
+from lti_tool.grading.ags import classify
+from lti_tool.grading.ags import next_page
+from lti_tool.grading.ags import parse_retry_after
+from lti_tool.grading.ags import with_path_suffix
+from lti_tool.grading.outbox import backoff
+from lti_tool.grading.outbox import is_canvas
+from lti_tool.grading.outbox import next_timestamp
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://moodle.example/mod/lti/services.php/2/lineitems/7/lineitem?type_id=3",
+         "https://moodle.example/mod/lti/services.php/2/lineitems/7/lineitem/scores?type_id=3"),
+        ("https://canvas.example/api/lti/courses/1/line_items/9",
+         "https://canvas.example/api/lti/courses/1/line_items/9/scores"),
+        ("https://x.example/li/9/", "https://x.example/li/9/scores"),
+    ],
+)  # fmt: skip
+def test_scores_url_is_inserted_into_the_path(url, expected):
+    assert with_path_suffix(url, "/scores") == expected
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ('<https://a/m?page=2>; rel="next"', "https://a/m?page=2"),
+        ("<https://a/m?page=2>; rel=\u201cnext\u201d".encode().decode("latin-1"), "https://a/m?page=2"),
+        ("<https://a/m?page=2>; rel=\u201cnext\u201d", "https://a/m?page=2"),
+        ('<https://a/m?p=1>; rel="prev", <https://a/m?p=3&X=CaSe>; rel="next"', "https://a/m?p=3&X=CaSe"),
+        ("<https://a/m?p=3>; rel=next", "https://a/m?p=3"),
+        ('<https://a/m?p=3>; rel="nextish"', None),
+        ("", None),
+        (None, None),
+    ],
+)  # fmt: skip
+def test_next_page_is_read_tolerantly_and_keeps_its_case(header, expected):
+    assert next_page(header) == expected
+
+
+@pytest.mark.parametrize(
+    ("status", "text", "verdict"),
+    [
+        (200, "", Verdict.DELIVERED),
+        (204, "", Verdict.DELIVERED),
+        (503, "down", Verdict.RETRY),
+        (429, "slow down", Verdict.RETRY),
+        (401, "expired", Verdict.UNAUTHORISED),
+        (409, "older", Verdict.DUPLICATE),
+        (400, '{"error":"Incorrect score received"}', Verdict.NOT_GRADABLE),
+        (422, "User not found in course or is not a student", Verdict.NOT_GRADABLE),
+        (400, "malformed score", Verdict.FAILED),
+        (404, "no such line item", Verdict.FAILED),
+    ],
+)
+def test_platform_answers_are_classified(status, text, verdict):
+    assert classify(status, text, None).verdict is verdict
+
+
+def test_retry_after_in_seconds_or_as_a_date():
+    assert parse_retry_after("7") == 7.0
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+    assert parse_retry_after("soon") is None
+
+
+def test_timestamps_increase_even_within_one_second():
+    last = datetime(2026, 1, 1, 12, 0, 0, 300_000, tzinfo=UTC)
+    now = datetime(2026, 1, 1, 12, 0, 0, 500_000, tzinfo=UTC)
+    following = next_timestamp(last, now)
+    assert following > last
+    assert int(following.timestamp()) > int(last.timestamp())
+    later = datetime(2026, 1, 1, 12, 0, 5, tzinfo=UTC)
+    assert next_timestamp(last, later) == later
+
+
+def test_backoff_grows_and_is_capped():
+    assert backoff(1, 0.5) == pytest.approx(2.0)
+    assert backoff(3, 0.5) == pytest.approx(8.0)
+    assert backoff(30, 0.5) == pytest.approx(3600.0)
+    assert backoff(2, 0.0) < backoff(2, 0.99)
+
+
+def test_canvas_is_recognised_by_its_hosts():
+    assert is_canvas(("https://canvas.instructure.com", None, None))
+    assert is_canvas(("https://x", "https://sso.canvaslms.com/api/lti/security/jwks", None))
+    assert not is_canvas(
+        ("https://moodle.example.edu", "https://moodle.example.edu/mod/lti/certs.php", None)
+    )
