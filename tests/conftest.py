@@ -25,6 +25,14 @@ def _is_postgres() -> bool:
     return POSTGRES_URL.startswith("postgresql")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_catalogs() -> None:
+    """The tests read the .mo files built from the committed .po files (as pip install does)."""
+    from lti_tool.i18n.catalogs import compile_all
+
+    compile_all()
+
+
 @pytest.fixture(scope="session")
 def _migrated(tmp_path_factory: pytest.TempPathFactory) -> str:
     """Run the migrations once; tests then copy (SQLite) or truncate (PostgreSQL)."""

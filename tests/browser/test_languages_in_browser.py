@@ -1,0 +1,94 @@
+"""A learner in each of the six languages plays a case to its debrief in Chromium: every page is
+in that language, with no English text of the catalogs left on it."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import pytest
+from babel.messages.pofile import read_po
+
+from lti_tool.paths import TRANSLATIONS_DIR
+from tests.support.chromium import accessibility_problems
+
+pytestmark = pytest.mark.browser
+CASE = "primary-front-desk"
+LINK = "demo-primary-front-desk"
+
+
+@cache
+def english_fragments() -> list[str]:
+    """Pieces of every English source text (split at placeholders and Markdown), long enough
+    not to match by chance inside a translation."""
+    fragments = set()
+    for domain in ("messages", "cases"):
+        with (TRANSLATIONS_DIR / f"{domain}.pot").open("rb") as handle:
+            catalog = read_po(handle)
+        for message in catalog:
+            ids = message.id if isinstance(message.id, tuple) else (message.id,)
+            for text in ids:
+                for part in re.split(r"%\(\w+\)[sd]|[*_`\[\]()\n]|\s-\s", text or ""):
+                    part = " ".join(part.split())
+                    if len(part) >= 14 and " " in part:
+                        fragments.add(part)
+    return sorted(fragments)
+
+
+def english_left(text: str) -> list[str]:
+    visible = " ".join(text.split())
+    return [fragment for fragment in english_fragments() if fragment in visible]
+
+
+@pytest.fixture
+def library_tool(database_url, tmp_path, keys_dir):
+    from tests.support.live import live_tool
+
+    with live_tool(database_url, tmp_path, keys_dir, overrides={
+        "SANDBOX_LINKS": [{"id": LINK, "title": "Front desk", "case_id": CASE}]
+    }) as tool:  # fmt: skip
+        yield tool
+
+
+def frame_text(page) -> str:
+    frame = page.query_selector("#tool-frame").content_frame()
+    return frame.inner_text("body")
+
+
+@pytest.mark.parametrize("lang", ["en", "el", "it", "de", "nl", "fr"])
+def test_a_case_played_to_its_debrief_in_each_language(page, library_tool, lang):
+    tool = library_tool
+    page.goto(tool.sandbox_url + "/sandbox/")
+    page.fill("#name", "Polyglot Learner")
+    page.select_option("#lang", lang)
+    page.select_option("select[name=link]", LINK)
+    page.click("button[type=submit]")
+    frame = page.frame_locator("#tool-frame")
+    frame.locator("body[data-page=case-start]").wait_for()
+    leftovers: dict[str, list[str]] = {}
+
+    def check(name: str) -> None:
+        assert frame.locator("html").get_attribute("lang") == lang
+        if lang != "en":
+            found = english_left(frame_text(page))
+            if found:
+                leftovers[name] = found[:5]
+
+    check("case-start")
+    frame.locator("form[action$='/play/start'] button").click()
+    for _ in range(12):
+        frame.locator("body[data-page=scene], body[data-page=debrief]").wait_for()
+        if frame.locator("body[data-page=debrief]").count():
+            break
+        check("scene")
+        frame.locator("ul.choices button").first.click()
+        frame.locator("body[data-page=feedback]").wait_for()
+        check("feedback")
+        frame.locator(
+            "form[action$='/play/scene'] button, form[action$='/play/debrief'] button"
+        ).first.click()
+    frame.locator("body[data-page=debrief]").wait_for()
+    check("debrief")
+
+    assert leftovers == {}
+    assert accessibility_problems(page.query_selector("#tool-frame").content_frame()) == []
