@@ -49,6 +49,7 @@ class Environment:
     tool_env: dict[str, str]
     database: str
     tool_pid: int | None = None
+    sandbox_pid: int | None = None
 
     def launch(self, http: requests.Session, name: str, lang: str = "en") -> requests.Response:
         """A full launch, as a browser does it; returns the tool's launch response."""
@@ -121,7 +122,7 @@ def environment(tmp: Path, database: str, workers: int = 2,
     try:
         wait_for(sandbox_url + "/sandbox/")
         with gunicorn("bench.apps:tool_app()", tool_port, env, workers=workers) as tool:
-            yield Environment(tool_url, sandbox_url, env, database, tool.pid)
+            yield Environment(tool_url, sandbox_url, env, database, tool.pid, sandbox.pid)
     finally:
         sandbox.terminate()
         sandbox.wait(timeout=15)

@@ -19,6 +19,7 @@ from datetime import timedelta
 
 from flask import Flask
 from sqlalchemy import and_
+from sqlalchemy import bindparam
 from sqlalchemy import exists
 from sqlalchemy import func
 from sqlalchemy import or_
@@ -55,6 +56,10 @@ LEASE = timedelta(seconds=120)
 
 @dataclass(frozen=True, slots=True)
 class _Job:
+    delivery_id: int
+    tries: int
+    registration_id: int
+    link_pk: int
     payload: dict[str, object]
     lineitem: str | None
     lineitems: str | None
@@ -65,6 +70,9 @@ class _Job:
 
 
 class Deliverer:
+    """Claims a batch in one transaction, posts the scores with a few threads (no transaction
+    open meanwhile), and records every answer in one more."""
+
     def __init__(self, sessions: sessionmaker[Session], tokens: TokenCache, timeout: float,
                  threads: int = 4, lease: timedelta = LEASE) -> None:  # fmt: skip
         self._lease = lease
@@ -73,10 +81,11 @@ class Deliverer:
         self._timeout = timeout
         self._threads = threads
         self._registrations: dict[int, RegistrationRecord] = {}
+        self._pool = ThreadPoolExecutor(max_workers=max(threads, 1), thread_name_prefix="scores")
 
     # -- claiming --------------------------------------------------------------------------
 
-    def claim(self, limit: int) -> list[int]:
+    def claim(self, limit: int) -> list[_Job]:
         with self._sessions() as session, session.begin():
             now = utcnow()
             older = aliased(ScoreDelivery)
@@ -91,22 +100,38 @@ class Deliverer:
                 older.status.in_(OPEN_STATES),
             )
             query = (
-                select(ScoreDelivery.id)
+                select(ScoreDelivery.id, ScoreDelivery.tries, ScoreDelivery.payload,
+                       ScoreDelivery.registration_id, ScoreDelivery.resource_link_id,
+                       ResourceLink.lineitem_url, ResourceLink.found_lineitem_url,
+                       ResourceLink.lineitems_url, ResourceLink.ags_scopes,
+                       ResourceLink.resource_link_id.label("rl_id"), ResourceLink.case_id,
+                       ResourceLink.title)
+                .join(ResourceLink, ResourceLink.id == ScoreDelivery.resource_link_id)
                 .where(due, ~waiting_on_older)
                 .order_by(ScoreDelivery.next_try_at, ScoreDelivery.id)
                 .limit(limit)
-            )
+            )  # fmt: skip
             if session.get_bind().dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True, of=ScoreDelivery)
-            ids = list(session.scalars(query))
-            if ids:
+            rows = session.execute(query).all()
+            if rows:
                 session.execute(
                     update(ScoreDelivery)
-                    .where(ScoreDelivery.id.in_(ids))
+                    .where(ScoreDelivery.id.in_([r.id for r in rows]))
                     .values(status=SENDING, lease_until=now + self._lease,
                             tries=ScoreDelivery.tries + 1)
                 )  # fmt: skip
-            return ids
+            return [
+                _Job(
+                    delivery_id=r.id, tries=r.tries + 1, payload=dict(r.payload),
+                    registration_id=r.registration_id, link_pk=r.resource_link_id,
+                    lineitem=r.lineitem_url or r.found_lineitem_url, lineitems=r.lineitems_url,
+                    granted=frozenset(r.ags_scopes or []), resource_link_id=r.rl_id,
+                    resource_id=r.case_id or "amelie-case",
+                    label=r.title or r.case_id or "AMELIE case",
+                )
+                for r in rows
+            ]  # fmt: skip
 
     def next_due(self) -> datetime | None:
         """When the next delivery falls due (a retry, or a lease left by a stopped worker)."""
@@ -123,72 +148,52 @@ class Deliverer:
     # -- delivering ------------------------------------------------------------------------
 
     def run_once(self, limit: int = 100) -> int:
-        """Claim and deliver one batch; returns how many were claimed."""
-        ids = self.claim(limit)
-        if not ids:
+        """Claim and deliver one batch; returns how many were claimed. A batch holds a few
+        scores per thread, so that it is sent well within its lease."""
+        jobs = self.claim(min(limit, max(self._threads, 1) * 5))
+        if not jobs:
             return 0
-        if self._threads <= 1 or len(ids) == 1:
-            for delivery_id in ids:
-                self.deliver(delivery_id)
+        registrations = self._registrations_for({job.registration_id for job in jobs})
+        if self._threads <= 1 or len(jobs) == 1:
+            outcomes = [self._attempt(job, registrations) for job in jobs]
         else:
-            with ThreadPoolExecutor(max_workers=self._threads) as pool:
-                list(pool.map(self.deliver, ids))
-        return len(ids)
+            outcomes = list(self._pool.map(lambda job: self._attempt(job, registrations), jobs))
+        self._record(outcomes)
+        return len(jobs)
 
-    def _registration(self, session: Session, registration_id: int) -> RegistrationRecord | None:
-        found = self._registrations.get(registration_id)
-        if found is None:
-            row = session.get(Registration, registration_id)
-            if row is None:
-                return None
-            found = find_registration(session, row.platform.issuer, row.client_id)
-            if found is not None:
-                self._registrations[registration_id] = found
-        return found
+    def _registrations_for(self, ids: set[int]) -> dict[int, RegistrationRecord]:
+        missing = ids - set(self._registrations)
+        if missing:
+            with self._sessions() as session:
+                for registration_id in missing:
+                    row = session.get(Registration, registration_id)
+                    found = (find_registration(session, row.platform.issuer, row.client_id)
+                             if row is not None else None)  # fmt: skip
+                    if found is not None:
+                        self._registrations[registration_id] = found
+        return {i: self._registrations[i] for i in ids if i in self._registrations}
 
-    def deliver(self, delivery_id: int) -> None:
-        # Read what the delivery needs, then talk to the platform with no transaction open
-        # (SQLite has one writer at a time; an HTTP call must never hold it).
-        with self._sessions() as session:
-            delivery = session.get(ScoreDelivery, delivery_id)
-            if delivery is None or delivery.status != SENDING:
-                return
-            link = session.get(ResourceLink, delivery.resource_link_id)
-            registration = self._registration(session, delivery.registration_id)
-            job = None
-            if link is not None and registration is not None:
-                job = _Job(
-                    payload=dict(delivery.payload),
-                    lineitem=link.lineitem_url or link.found_lineitem_url,
-                    lineitems=link.lineitems_url,
-                    granted=frozenset(link.ags_scopes or []),
-                    resource_link_id=link.resource_link_id,
-                    resource_id=link.case_id or "amelie-case",
-                    label=link.title or link.case_id or "AMELIE case",
-                )
-            session.rollback()
+    def _attempt(self, job: _Job, registrations: dict[int, RegistrationRecord]
+                 ) -> tuple[_Job, Answer, str | None]:  # fmt: skip
+        """Post one score (finding or creating its line item first when needed)."""
+        registration = registrations.get(job.registration_id)
+        if registration is None:
+            return job, Answer(Verdict.FAILED, None, "the registration was removed"), None
         found = None
-        if job is None or registration is None:
-            answer = Answer(Verdict.FAILED, None, "the activity or registration was removed")
-        else:
-            try:
-                lineitem = job.lineitem
-                if lineitem is None:
-                    lineitem = found = self._find_or_create(registration, job)
-                answer = self._post(registration, lineitem, job.payload)
-            except TokenError as exc:
-                retry = exc.status is None or exc.status >= 500 or exc.status == 429
-                answer = Answer(Verdict.RETRY if retry else Verdict.FAILED, exc.status, str(exc))
-            except ags.LineItemError as exc:
-                answer = exc.answer
-        with self._sessions() as session:
-            delivery = session.get(ScoreDelivery, delivery_id)
-            assert delivery is not None
-            if found is not None:
-                session.execute(update(ResourceLink)
-                                .where(ResourceLink.id == delivery.resource_link_id)
-                                .values(found_lineitem_url=found))  # fmt: skip
-            self._finish(session, delivery, answer)
+        try:
+            lineitem = job.lineitem
+            if lineitem is None:
+                lineitem = found = self._find_or_create(registration, job)
+            answer = self._post(registration, lineitem, job.payload)
+        except TokenError as exc:
+            retry = exc.status is None or exc.status >= 500 or exc.status == 429
+            answer = Answer(Verdict.RETRY if retry else Verdict.FAILED, exc.status, str(exc))
+        except ags.LineItemError as exc:
+            answer = exc.answer
+        except Exception:  # a bug must not leave the batch claimed until its lease ends
+            log.exception("score delivery %s failed unexpectedly", job.delivery_id)
+            answer = Answer(Verdict.RETRY, None, "internal error")
+        return job, answer, found
 
     def _post(self, registration: RegistrationRecord, lineitem: str,
               payload: dict[str, object]) -> Answer:  # fmt: skip
@@ -228,27 +233,48 @@ class Deliverer:
             timeout=self._timeout,
         )  # fmt: skip
 
-    def _finish(self, session: Session, delivery: ScoreDelivery, answer: Answer) -> None:
+    def _record(self, outcomes: list[tuple[_Job, Answer, str | None]]) -> None:
         now = utcnow()
-        delivery.last_status = answer.status
-        delivery.lease_until = None
+        rows = [self._outcome(job, answer, now) for job, answer, _ in outcomes]
+        with self._sessions() as session, session.begin():
+            session.connection().execute(_RECORD, rows)
+            for job, _, found in outcomes:
+                if found is not None:
+                    session.execute(update(ResourceLink).where(ResourceLink.id == job.link_pk)
+                                    .values(found_lineitem_url=found))  # fmt: skip
+
+    @staticmethod
+    def _outcome(job: _Job, answer: Answer, now: datetime) -> dict[str, object]:
+        row: dict[str, object] = {
+            "b_id": job.delivery_id, "b_last_status": answer.status, "b_delivered_at": None,
+            "b_next_try_at": now, "b_last_error": answer.text or None,
+        }  # fmt: skip
         if answer.verdict is Verdict.DELIVERED:
-            delivery.status, delivery.delivered_at, delivery.last_error = DELIVERED, now, None
+            row.update(b_status=DELIVERED, b_delivered_at=now, b_last_error=None)
         elif answer.verdict is Verdict.DUPLICATE:
             # the platform holds this score already (sent before a crash), or a newer one
-            delivery.status = DELIVERED if delivery.tries > 1 else SUPERSEDED
-            delivery.last_error = answer.text
+            row["b_status"] = DELIVERED if job.tries > 1 else SUPERSEDED
         elif answer.verdict is Verdict.NOT_GRADABLE:
-            delivery.status, delivery.last_error = NOT_GRADABLE, answer.text
+            row["b_status"] = NOT_GRADABLE
         elif answer.verdict is Verdict.RETRY:
-            wait = max(backoff(delivery.tries, random.random()), answer.retry_after or 0.0)
-            delivery.status, delivery.next_try_at = PENDING, now + timedelta(seconds=wait)
-            delivery.last_error = answer.text or "temporary failure"
+            wait = max(backoff(job.tries, random.random()), answer.retry_after or 0.0)
+            row.update(b_status=PENDING, b_next_try_at=now + timedelta(seconds=wait),
+                       b_last_error=answer.text or "temporary failure")  # fmt: skip
         else:
-            delivery.status, delivery.last_error = FAILED, answer.text or "refused"
-            log.warning("score delivery %s refused by the platform: HTTP %s", delivery.id,
+            row.update(b_status=FAILED, b_last_error=answer.text or "refused")
+            log.warning("score delivery %s refused by the platform: HTTP %s", job.delivery_id,
                         answer.status)  # fmt: skip
-        session.commit()
+        return row
+
+
+_TABLE = ScoreDelivery.__table__
+_RECORD = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("b_id"), _TABLE.c.status == SENDING)
+    .values(status=bindparam("b_status"), next_try_at=bindparam("b_next_try_at"),
+            lease_until=None, last_status=bindparam("b_last_status"),
+            last_error=bindparam("b_last_error"), delivered_at=bindparam("b_delivered_at"))
+)  # fmt: skip
 
 
 class EmbeddedWorker:

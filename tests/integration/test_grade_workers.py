@@ -24,13 +24,14 @@ from tests.integration.test_learner import Learner
 LTI_TOOL = str(Path(sys.executable).with_name("lti-tool"))
 
 
-def worker(tool, tmp_path: Path, keys_dir: Path, *args: str) -> subprocess.Popen[str]:
+def worker(tool, tmp_path: Path, keys_dir: Path, *args: str, lease: int = 120
+           ) -> subprocess.Popen[str]:  # fmt: skip
     env = {
         **os.environ,
         "DATABASE_URL": tool.app.config["DATABASE_URL"],
         "LTI_TOOL_INSTANCE_PATH": str(tmp_path / "worker-instance"),
         "LTI_TOOL_KEYS_DIR": str(keys_dir),
-        "LTI_TOOL_GRADE_LEASE_SECONDS": "1",
+        "LTI_TOOL_GRADE_LEASE_SECONDS": str(lease),
         "LTI_TOOL_CASE_PATHS": ":".join(tool.app.config["CASE_PATHS"]),
     }
     env.pop("REDIS_URL", None)
@@ -62,7 +63,8 @@ def test_killing_the_worker_loses_no_score(tool, tmp_path, keys_dir):
     requests.post(tool.sandbox_url + "/sandbox/control", timeout=10,
                   json={"score_faults": {"status": 503, "count": 100_000}})  # fmt: skip
 
-    first = worker(tool, tmp_path, keys_dir)
+    # a short lease, so that the second worker takes over what the killed one held
+    first = worker(tool, tmp_path, keys_dir, lease=1)
     wait_until(lambda: len(events(tool, "score_faults")) >= 6, what="the worker to try")
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=10)
@@ -75,7 +77,7 @@ def test_killing_the_worker_loses_no_score(tool, tmp_path, keys_dir):
     with tool.session() as session:  # skip the backoff the failures earned
         session.execute(update(ScoreDelivery).values(next_try_at=utcnow()))
         session.commit()
-    second = worker(tool, tmp_path, keys_dir, "--until-empty")
+    second = worker(tool, tmp_path, keys_dir, "--until-empty", lease=1)
     assert second.wait(timeout=60) == 0, second.stdout.read()
 
     assert [s for s in statuses(tool) if s != "superseded"] == ["delivered"] * 6
