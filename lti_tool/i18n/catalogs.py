@@ -81,8 +81,13 @@ def po_path(language: str, domain: str) -> Path:
 def _write(catalog: Catalog, path: Path, *, template: bool) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
+    for message in catalog:
+        # Babel wraps long "#| msgid" lines into a form it cannot read back (they return as
+        # "# | msgid" comments); leave the previous text out, the fuzzy flag is what matters
+        message.user_comments = [c for c in message.user_comments if not c.startswith("| ")]
+        message.previous_id = []
     write_po(buffer, catalog, width=100, omit_header=False, sort_output=False,
-             include_previous=True, ignore_obsolete=True)  # fmt: skip
+             include_previous=False, ignore_obsolete=True)  # fmt: skip
     path.write_bytes(buffer.getvalue())
 
 
