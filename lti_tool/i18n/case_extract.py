@@ -63,5 +63,8 @@ def _referrals(path: Path) -> Iterator[Extracted]:
     country = directory.country
     yield 1, "pgettext", (f"referral/{country}/name", directory.name), ["country name"]
     for entry in directory.entries:
+        yield (1, "pgettext", (f"referral/{country}/{entry.id}/name", entry.name),
+               ["name of a service: keep its own name, acronym and phone number exactly as "
+                "published; translate only the words that explain it"])  # fmt: skip
         yield (1, "pgettext", (f"referral/{country}/{entry.id}/description", entry.description),
                [f"description of {entry.name} (names stay as published)"])  # fmt: skip
