@@ -1,15 +1,21 @@
 """Grade delivery: N queued scores delivered to the sandbox platform by `lti-tool grades work`
 processes; scores per second, the workers' CPU per score, and token requests per 1,000 scores.
 
+The baseline, in the same run: a bare client (`requests`, the same number of threads, one token
+reused, no database) posting the same number of scores to the same line item. It is the least
+any AGS client pays for the HTTP alone, on this machine, against this platform.
+
     .venv/bin/python bench/grades.py [--database URL|sqlite] [--scores 2000] [--workers 1] [--threads 4]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC
 from datetime import datetime
@@ -58,7 +64,52 @@ def queue(database: str, sandbox_url: str, count: int) -> None:
     engine.dispose()
 
 
+def bare_client(database: str, count: int, threads: int) -> None:
+    """Post ``count`` scores with the token and line item the tool used; no queue, no database."""
+    engine = create_engine(database)
+    with engine.connect() as connection:
+        token = connection.execute(text("SELECT token FROM access_token")).scalar_one()
+        row = connection.execute(
+            text("SELECT lineitem_url, found_lineitem_url FROM resource_link")
+        ).one()
+    engine.dispose()
+    lineitem = row.lineitem_url or row.found_lineitem_url
+    path, _, query = lineitem.partition("?")
+    url = path + "/scores" + (f"?{query}" if query else "")
+    headers = {"Authorization": f"Bearer {token}",
+               "Content-Type": "application/vnd.ims.lis.v1.score+json"}  # fmt: skip
+    numbers = iter(range(count))
+    lock = threading.Lock()
+    failures = []
+
+    def post_all() -> None:
+        http = requests.Session()
+        while True:
+            with lock:
+                number = next(numbers, None)
+            if number is None:
+                return
+            stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+            body = {"userId": f"bench-{number:05d}", "scoreGiven": 90.0, "scoreMaximum": 100.0,
+                    "activityProgress": "Completed", "gradingProgress": "FullyGraded",
+                    "timestamp": stamp}  # fmt: skip
+            answer = http.post(url, data=json.dumps(body), headers=headers, timeout=60)
+            if answer.status_code >= 300:
+                failures.append(answer.status_code)
+
+    workers = [threading.Thread(target=post_all) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    if failures:
+        raise SystemExit(f"bare client: {len(failures)} scores refused ({failures[0]})")
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--bare-client"]:
+        bare_client(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+        return
     parser = argparse.ArgumentParser()
     parser.add_argument(
         "--database", default="postgresql+psycopg://postgres@127.0.0.1:5432/lti_bench"
@@ -97,6 +148,17 @@ def main() -> None:
         delivered = len(events["scores"])
         tokens = len(events["tokens"]) - tokens_before
 
+        sandbox_before = cpu_seconds(env.sandbox_pid)
+        started = time.perf_counter()
+        bare = subprocess.Popen([sys.executable, __file__, "--bare-client",
+                                 env.tool_env["DATABASE_URL"], str(args.scores), str(args.threads)])  # fmt: skip
+        _, status, usage = os.wait4(bare.pid, 0)
+        if status != 0:
+            raise SystemExit("the bare client failed")
+        bare_elapsed = time.perf_counter() - started
+        bare_cpu = usage.ru_utime + usage.ru_stime
+        bare_sandbox_cpu = cpu_seconds(env.sandbox_pid) - sandbox_before
+
     kind = "PostgreSQL" if args.database.startswith("postgresql") else "SQLite"
     print(f"\nGrade delivery: {args.scores} queued scores, {args.workers} worker process(es) with "
           f"{args.threads} threads, {kind}")  # fmt: skip
@@ -114,6 +176,15 @@ def main() -> None:
     print(
         f"token requests       {tokens} ({tokens / max(delivered, 1) * 1000:.2f} per 1,000 scores)"
     )
+    print(f"\nBaseline: a bare client posting {args.scores} scores with {args.threads} threads "
+          "(one token, no database)")  # fmt: skip
+    print(f"scores per second    {args.scores / bare_elapsed:.1f}")
+    print(
+        f"client CPU per score {bare_cpu / args.scores * 1000:.3f} ms (process start-up included)"
+    )
+    print(f"sandbox platform CPU {bare_sandbox_cpu / args.scores * 1000:.3f} ms per score")
+    print(f"tool worker CPU per score (without start-up) = "
+          f"{working / max(delivered, 1) / (bare_cpu / args.scores):.1f}x the bare client's")  # fmt: skip
 
 
 if __name__ == "__main__":
