@@ -278,24 +278,30 @@ _RECORD = (
 
 
 class EmbeddedWorker:
-    """The demo's in-process worker: a daemon thread that delivers as soon as it is woken."""
+    """The demo's in-process worker: a daemon thread that delivers as soon as it is woken.
+
+    The thread starts at the first wake, not when the app is created: the demo creates the app
+    before it migrates a fresh database, and the worker's first pass needs the tables."""
 
     def __init__(self, deliverer: Deliverer) -> None:
         self._deliverer = deliverer
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="grade-worker", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
+        self._starting = threading.Lock()
 
     def wake(self) -> None:
+        with self._starting:
+            if self._thread.ident is None and not self._stop.is_set():
+                self._thread.start()
         self._wake.set()
 
     def stop(self) -> None:
-        self._stop.set()
+        with self._starting:
+            self._stop.set()
         self._wake.set()
-        self._thread.join(timeout=10)
+        if self._thread.ident is not None:
+            self._thread.join(timeout=10)
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -328,9 +334,7 @@ def init_app(app: Flask) -> None:
     app.extensions["lti_tool.tokens"] = tokens
     app.extensions["lti_tool.deliverer"] = deliverer
     if app.config["GRADE_WORKER_THREAD"]:
-        worker = EmbeddedWorker(deliverer)
-        app.extensions["lti_tool.grade_worker"] = worker
-        worker.start()
+        app.extensions["lti_tool.grade_worker"] = EmbeddedWorker(deliverer)
 
 
 def wake(app: Flask) -> None:

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from lti_tool.grading.models import ScoreDelivery
 from lti_tool.lti.models import LearnerAccount
 from lti_tool.lti.models import ResourceLink
 from tests.integration.test_learner import Learner
+from tests.support.live import wait_until
 
 LTI_TOOL = str(Path(sys.executable).with_name("lti-tool"))
 
@@ -43,13 +43,6 @@ def worker(tool, tmp_path: Path, keys_dir: Path, *args: str, lease: int = 120
 
 def events(tool, kind: str) -> list[dict]:
     return requests.get(tool.sandbox_url + "/sandbox/control", timeout=10).json()[kind]
-
-
-def wait_until(condition, timeout: float = 60.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 def statuses(tool) -> list[str]:

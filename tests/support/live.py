@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -60,6 +61,14 @@ class LiveTool:
 
     def sandbox_session(self) -> Any:
         return self.app.extensions["lti_tool.sandbox"].sessions()
+
+
+def wait_until(condition: Any, timeout: float = 60.0, what: str = "condition") -> None:
+    """Poll an observable condition (another process or thread's work) until it holds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
 
 
 def serve(app_factory: Any, host: str = "127.0.0.1") -> tuple[BaseWSGIServer, threading.Thread]:
