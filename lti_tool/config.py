@@ -53,6 +53,8 @@ class Defaults:
     LOG_LEVEL = "INFO"
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SECURE: bool | None = None  # None: Secure when BASE_URL is https
+    PERMANENT_SESSION_LIFETIME = 8 * 3600  # administrators sign in again after a working day
 
 
 _UNPREFIXED = ("DATABASE_URL", "SECRET_KEY", "REDIS_URL")
@@ -82,8 +84,8 @@ def _derive(app: Flask) -> None:
     if isinstance(app.config["CASE_PATHS"], str):
         app.config["CASE_PATHS"] = tuple(p for p in app.config["CASE_PATHS"].split(os.pathsep) if p)
     app.config["BASE_URL"] = str(app.config.get("BASE_URL") or "").rstrip("/")
-    app.config.setdefault("SESSION_COOKIE_SECURE", app.config["BASE_URL"].startswith("https://"))
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", 8 * 3600)
+    if app.config["SESSION_COOKIE_SECURE"] is None:
+        app.config["SESSION_COOKIE_SECURE"] = app.config["BASE_URL"].startswith("https://")
     if app.config["GRADE_WORKER_THREAD"] is None:
         app.config["GRADE_WORKER_THREAD"] = bool(app.config["DEMO"])
     if not app.config.get("SANDBOX_DATABASE_URL"):

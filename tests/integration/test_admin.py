@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import requests
 
@@ -81,3 +82,28 @@ def test_overview_shows_registrations_keys_and_grades_and_resends(tool):
 
     forged = http.post(tool.base_url + "/admin/resend", data={"delivery": ids}, timeout=10)
     assert forged.status_code == 400
+
+
+def test_behind_https_the_admin_session_cookie_is_secure_and_lasts_a_working_day(
+    database_url, tmp_path, keys_dir
+):
+    from tests.support.live import live_tool
+
+    with live_tool(database_url, tmp_path, keys_dir, register=False,
+                   overrides={"BASE_URL": "https://amelie.example.org"}) as tool:  # fmt: skip
+        admin_user(tool)
+        page = requests.get(tool.base_url + "/admin/login", timeout=10)
+        csrf = parse(page.text).forms[0].fields["csrf"]
+        # a Secure cookie is not sent back over this test's plain HTTP: send it by hand
+        cookie = {"Cookie": "session=" + page.cookies["session"]}
+        answer = requests.post(tool.base_url + "/admin/login", allow_redirects=False, timeout=10,
+                               headers=cookie,
+                               data={"csrf": csrf, "username": "root", "password": PASSWORD})  # fmt: skip
+
+    assert answer.status_code == 302
+    set_cookie = answer.headers["Set-Cookie"]
+    attributes = {part.strip().split("=")[0].lower() for part in set_cookie.split(";")}
+    assert {"secure", "httponly", "expires"} <= attributes
+    expires = next(c for c in answer.cookies if c.name == "session").expires
+    hours = (expires - time.time()) / 3600
+    assert 7.9 < hours <= 8.0
