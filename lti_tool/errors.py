@@ -82,13 +82,15 @@ def error_page(
 def _http_error(exc: HTTPException) -> Response:
     status = exc.code or 500
     reference = new_reference()
-    log.info("http %s ref=%s %s %s", status, reference, request.method, request.path)
+    log.info("http %s ref=%s %s %s", status, reference, request.method, ascii(request.path[:200]))
     return error_page(status, reference=reference)
 
 
 def _unexpected(exc: Exception) -> Response:
     reference = new_reference()
-    log.exception("unexpected error ref=%s %s %s", reference, request.method, request.path)
+    log.exception(
+        "unexpected error ref=%s %s %s", reference, request.method, ascii(request.path[:200])
+    )
     return error_page(500, reference=reference)
 
 

@@ -26,7 +26,15 @@ def public_url(endpoint: str, **values: Any) -> str:
 
 
 def origin(url: str) -> str:
-    parts = urlsplit(url)
+    """``scheme://host[:port]`` of an absolute URL; "" for anything else (a URL from a platform
+    or a browser may be malformed, such as ``http://[::1``)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises ValueError on a malformed port)
+    except ValueError:
+        return ""
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return ""
     return f"{parts.scheme}://{parts.netloc}"
 
 

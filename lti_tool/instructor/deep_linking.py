@@ -12,6 +12,7 @@ import jwt
 from lti_tool.learner.policy import AttemptPolicy
 from lti_tool.lti.keys import Keyring
 from lti_tool.lti.registrations import RegistrationRecord
+from lti_tool.public_urls import origin
 from lti_tool.simulation import Case
 
 DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
@@ -29,10 +30,10 @@ class DeepLinkSettings:
     @classmethod
     def from_claim(cls, claim: dict[str, Any]) -> DeepLinkSettings | None:
         url = claim.get("deep_link_return_url")
-        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+        if not isinstance(url, str) or not origin(url):
             return None
-        types = claim.get("accept_types") or []
-        targets = claim.get("accept_presentation_document_targets") or []
+        types = _list(claim.get("accept_types"))
+        targets = _list(claim.get("accept_presentation_document_targets"))
         data = claim.get("data")
         return cls(
             return_url=url,
@@ -45,6 +46,10 @@ class DeepLinkSettings:
     @property
     def accepts_links(self) -> bool:
         return "ltiResourceLink" in self.accept_types
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def content_item(case: Case, title: str, text: str, launch_url: str, policy: AttemptPolicy

@@ -102,6 +102,11 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _strings(value: Any) -> tuple[str, ...]:
+    """The strings of a claim that must be a list (a platform may send anything)."""
+    return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
+
+
 def display_name(body: dict[str, Any]) -> str | None:
     name = _text(body.get("name"))
     if name:
@@ -112,7 +117,7 @@ def display_name(body: dict[str, Any]) -> str | None:
 
 
 def launch_context(body: dict[str, Any], client_id: str) -> LaunchContext:
-    roles = tuple(r for r in body.get(ROLES) or [] if isinstance(r, str))
+    roles = _strings(body.get(ROLES))
     context = _dict(body.get(CONTEXT))
     resource_link = _dict(body.get(RESOURCE_LINK))
     presentation = _dict(body.get(LAUNCH_PRESENTATION))
@@ -124,11 +129,10 @@ def launch_context(body: dict[str, Any], client_id: str) -> LaunchContext:
     ags_claim = _dict(body.get(AGS_ENDPOINT))
     ags = None
     if ags_claim:
-        scopes = ags_claim.get("scope") or []
         ags = AgsEndpoint(
             lineitem=_text(ags_claim.get("lineitem"), 2048),
             lineitems=_text(ags_claim.get("lineitems"), 2048),
-            scopes=tuple(s for s in scopes if isinstance(s, str)),
+            scopes=_strings(ags_claim.get("scope")),
         )
     message_type = body.get(MESSAGE_TYPE, "")
     for_user = _dict(body.get(FOR_USER))

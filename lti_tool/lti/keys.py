@@ -144,13 +144,14 @@ def rotate(directory: Path, bits: int = 2048) -> tuple[KeyInfo, list[KeyInfo]]:
     """Create a new current key and retire the previous ones (still published during grace)."""
     with _locked(directory):
         now = datetime.now(UTC)
+        # the new key first: a process reading the directory meanwhile always finds a current key
+        new = _generate_unlocked(directory, bits, now)
         retired = []
         for info in list_keys(directory):
-            if info.retired_at is None:
+            if info.retired_at is None and info.kid != new.kid:
                 info = KeyInfo(info.kid, info.created_at, now)
                 _write_meta(directory, info)
                 retired.append(info)
-        new = _generate_unlocked(directory, bits, now)
         return new, retired
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import jwt
 import requests
+import urllib3
 
 from lti_tool.http import http_session
 
@@ -58,7 +59,8 @@ class PlatformKeyCache:
             response = http_session().get(url, timeout=self._timeout, stream=True)
             body = response.raw.read(MAX_JWKS_BYTES + 1, decode_content=True)
             response.close()
-        except requests.RequestException as exc:
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
+            # urllib3's errors surface directly when reading the raw body (a bad gzip stream)
             raise PlatformKeyError(f"key set unreachable ({type(exc).__name__})") from exc
         if response.status_code != 200:
             raise PlatformKeyError(f"key set answered HTTP {response.status_code}")
@@ -66,7 +68,8 @@ class PlatformKeyCache:
             raise PlatformKeyError("key set too large")
         try:
             key_set = jwt.PyJWKSet.from_json(body.decode("utf-8"))
-        except (jwt.PyJWKSetError, jwt.InvalidKeyError, UnicodeDecodeError, ValueError) as exc:
+        except (jwt.PyJWKSetError, jwt.InvalidKeyError, UnicodeDecodeError, ValueError,
+                AttributeError, TypeError) as exc:  # PyJWT expects an object; a list or a string fails so  # fmt: skip
             raise PlatformKeyError("key set is not a valid JWKS") from exc
         keys = {
             key.key_id: key.key

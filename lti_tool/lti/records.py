@@ -9,6 +9,7 @@ kept only as the platform sent them; e-mail addresses are never stored.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Sequence
@@ -229,21 +230,32 @@ def settings_from_custom(custom: dict[str, str]) -> dict[str, object]:
         if raw in (None, ""):
             continue
         try:
-            settings[name] = kind(raw)
+            value = kind(raw)
         except ValueError:
             continue
+        if isinstance(value, float) and not math.isfinite(value):
+            continue  # "nan" and "inf" parse, but JSON (and PostgreSQL) cannot store them
+        settings[name] = value
     return settings
+
+
+DEEP_LINKING_KEYS = (
+    "deep_link_return_url",
+    "data",
+    "accept_types",
+    "accept_multiple",
+    "accept_presentation_document_targets",
+)
 
 
 def message_data(ctx: LaunchContext) -> dict[str, object]:
     """What later pages need from the message, never names or e-mail addresses."""
     data: dict[str, object] = {}
     if ctx.deep_linking:
-        data["deep_linking"] = ctx.deep_linking
+        # only what the deep linking response needs: the launch token stays small
+        data["deep_linking"] = {
+            key: ctx.deep_linking[key] for key in DEEP_LINKING_KEYS if key in ctx.deep_linking
+        }
     if ctx.for_user_sub:
         data["for_user_sub"] = ctx.for_user_sub
-    if ctx.custom:
-        data["custom"] = ctx.custom
-    if ctx.return_url:
-        data["return_url"] = ctx.return_url
     return data

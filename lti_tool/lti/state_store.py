@@ -97,7 +97,12 @@ class StateSigner:
 
     def read(self, state: str) -> PendingLogin | None:
         """The login a state describes, or None when it is not one of ours (or was altered)."""
-        if not state or len(state) > self.MAX_LENGTH or state.count(".") != 1:
+        if (
+            not state
+            or len(state) > self.MAX_LENGTH
+            or not state.isascii()
+            or state.count(".") != 1
+        ):
             return None
         payload, mac = state.split(".")
         if not hmac.compare_digest(mac, self._mac(payload)):

@@ -6,6 +6,7 @@ import hmac
 import logging
 from datetime import UTC
 from datetime import datetime
+from typing import Any
 from urllib.parse import parse_qsl
 from urllib.parse import urlencode
 from urllib.parse import urlsplit
@@ -122,7 +123,7 @@ def _reject(exc: LaunchRejected, where: str, iss: str | None = None) -> Response
         exc.code,
         exc.status,
         exc.detail,
-        (iss or "-")[:200],
+        ascii((iss or "-")[:200]),
     )
     title, message = REJECTIONS.get(exc.code, REJECTIONS["malformed"])
     return error_page(exc.status, str(title), str(message), reference=reference)
@@ -142,17 +143,20 @@ def _with_query(url: str, params: dict[str, str]) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def _set_state_cookie(response: Response, key: str, binding: str) -> None:
+def _state_cookie_attributes() -> dict[str, Any]:
+    # Inside the LMS iframe over HTTPS the cookie is cross-site: SameSite=None, Secure and
+    # Partitioned (CHIPS). Deleting it needs the same attributes, or the browser keeps it.
     secure = request.is_secure
+    return {"path": "/lti/", "httponly": True, "secure": secure,
+            "samesite": "None" if secure else "Lax", "partitioned": secure}  # fmt: skip
+
+
+def _set_state_cookie(response: Response, key: str, binding: str) -> None:
     response.set_cookie(
         STATE_COOKIE + key,
         binding,
         max_age=current_app.config["STATE_TTL_SECONDS"],
-        path="/lti/",
-        httponly=True,
-        secure=secure,
-        samesite="None" if secure else "Lax",
-        partitioned=secure,
+        **_state_cookie_attributes(),
     )
 
 
@@ -247,7 +251,10 @@ def launch() -> Response:
             raise LaunchRejected("expired", "the login expired before the launch")
         if pending.registration_id != validated.registration.id:
             raise LaunchRejected("state", "the login was for another registration")
-        if not hmac.compare_digest(pending.nonce, validated.body["nonce"]):
+        sent_nonce = validated.body.get("nonce")
+        if not isinstance(sent_nonce, str) or not hmac.compare_digest(
+            pending.nonce.encode(), sent_nonce.encode()
+        ):
             raise LaunchRejected("state", "the nonce belongs to another login")
         # Consume first, in this transaction: a replay is reported as one, and any later
         # rejection rolls the consumption back (Redis: releases it).
@@ -300,7 +307,7 @@ def launch() -> Response:
         return _reject(
             exc, "launch", iss or (claimed_iss if isinstance(claimed_iss, str) else None)
         )
-    response.delete_cookie(STATE_COOKIE + pending.key, path="/lti/")
+    response.delete_cookie(STATE_COOKIE + pending.key, **_state_cookie_attributes())
     return response
 
 

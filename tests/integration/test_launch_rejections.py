@@ -7,6 +7,8 @@ import base64
 import hashlib
 import hmac
 import json
+import re
+import secrets
 import time
 
 import pytest
@@ -18,6 +20,7 @@ from sqlalchemy import select
 from lti_tool.lti.models import Course
 from lti_tool.lti.models import Deployment
 from lti_tool.lti.models import LearnerAccount
+from lti_tool.lti.models import ResourceLink
 from lti_tool.lti.registrations import add_registration
 from lti_tool.sandbox.signing import signing_key
 from tests.support.browsing import LTI
@@ -26,6 +29,8 @@ from tests.support.browsing import Browser
 from tests.support.browsing import HostilePlatform
 from tests.support.browsing import parse
 
+AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+AGS_SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 OTHER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
@@ -89,6 +94,7 @@ def _mutations(platform: HostilePlatform, nonce: str) -> dict:
             400,
         ),
         "no roles": (sign(platform.claims(nonce, **{LTI + "roles": REMOVE})), 400),
+        "roles not a list": (sign(platform.claims(nonce, **{LTI + "roles": 5})), 400),
         "no deployment_id": (sign(platform.claims(nonce, **{LTI + "deployment_id": REMOVE})), 400),
         "no resource_link": (sign(platform.claims(nonce, **{LTI + "resource_link": REMOVE})), 400),
         "resource_link without id": (
@@ -103,6 +109,8 @@ def _mutations(platform: HostilePlatform, nonce: str) -> dict:
         "sub too long": (sign(platform.claims(nonce, sub="x" * 300)), 400),
         "nonce of another login": (sign(platform.claims("not-the-nonce")), 400),
         "no nonce": (sign(platform.claims(nonce, nonce=REMOVE)), 400),
+        "nonce not a string": (sign(platform.claims(nonce, nonce=5)), 400),
+        "nonce not ASCII": (sign(platform.claims(nonce, nonce="nonce-é")), 400),
         "malformed: two parts": ("abc.def", 400),
         "malformed: not base64": ("%%%.%%%.%%%", 400),
         "malformed: body not an object": (_unsigned({"alg": "RS256", "kid": kid}, [1, 2]), 400),
@@ -128,6 +136,7 @@ CASES = [
     "no message_type",
     "unknown message_type",
     "no roles",
+    "roles not a list",
     "no deployment_id",
     "no resource_link",
     "resource_link without id",
@@ -136,6 +145,8 @@ CASES = [
     "sub too long",
     "nonce of another login",
     "no nonce",
+    "nonce not a string",
+    "nonce not ASCII",
     "malformed: two parts",
     "malformed: not base64",
     "malformed: body not an object",
@@ -241,7 +252,10 @@ def test_login_for_unknown_platform_is_rejected(tool):
     _assert_rejected(tool, response, before)
 
 
-def test_login_with_foreign_target_link_is_rejected(tool):
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/steal", "http://[::1", "http://127.0.0.1:99999/", "tool"]
+)
+def test_login_with_foreign_or_malformed_target_link_is_rejected(tool, target):
     before = tool.row_counts()
     response = requests.get(
         tool.base_url + "/lti/login",
@@ -249,10 +263,19 @@ def test_login_with_foreign_target_link_is_rejected(tool):
             "iss": tool.issuer,
             "login_hint": "x",
             "client_id": "amelie-sandbox",
-            "target_link_uri": "https://evil.example/steal",
+            "target_link_uri": target,
         },
         timeout=10,
     )
+    _assert_rejected(tool, response, before)
+
+
+@pytest.mark.parametrize("state", ["état.mac", "payload.mäc", "x" * 20 + "." + "é" * 43])
+def test_state_with_non_ascii_characters_is_rejected(tool, state):
+    platform = HostilePlatform(tool)
+    _, nonce = platform.login()
+    before = tool.row_counts()
+    response = platform.post(platform.sign(platform.claims(nonce)), state)
     _assert_rejected(tool, response, before)
 
 
@@ -292,6 +315,18 @@ def test_rejection_page_is_in_the_language_the_launch_asked_for(tool):
         ("clock skew: iat slightly ahead", {"iat": int(time.time()) + 5}),
         ("aud list with azp", {"aud": ["amelie-sandbox", "other"], "azp": "amelie-sandbox"}),
         ("locale in Moodle form", {LTI + "launch_presentation": {"locale": "de_du"}}),
+        ("AGS scope not a list", {AGS: {"scope": 5, "lineitems": "https://lms.example/li"}}),
+        ("AGS scope a string", {AGS: {"scope": AGS_SCORE, "lineitems": "https://lms.example/li"}}),
+        (
+            "custom settings that are not numbers",
+            {
+                LTI + "custom": {
+                    "score_maximum": "nan",
+                    "attempts_allowed": "²",
+                    "grade_from": "inf",
+                }
+            },
+        ),
     ],
 )
 def test_valid_launch_variants_succeed(tool, name, overrides):
@@ -340,3 +375,33 @@ def test_platform_keys_are_cached_and_refetched_on_an_unknown_kid(tool):
 
     fetches = requests.get(tool.sandbox_url + "/sandbox/control", timeout=10).json()["jwks"]
     assert len(fetches) == 2
+
+
+def test_a_launch_with_many_long_custom_parameters_keeps_a_usable_launch_token(tool):
+    custom = {f"param_{n}": secrets.token_urlsafe(750) for n in range(20)}  # incompressible
+    staff = {LTI + "roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"]}
+    response = HostilePlatform(tool).launch(**{LTI + "custom": custom}, **staff)
+    assert response.status_code == 200, response.text[:500]
+    token = re.search(r'name="lt" value="([^"]+)"', response.text).group(1)
+
+    next_page = requests.post(tool.base_url + "/play/case", data={"lt": token}, timeout=10)
+
+    assert next_page.status_code == 200, next_page.text[:500]
+
+
+def test_custom_settings_that_are_not_finite_numbers_are_not_stored(tool):
+    HostilePlatform(tool).launch(**{LTI + "custom": {"score_maximum": "nan", "feedback": "end"}})
+    with tool.session() as session:
+        link = session.scalars(select(ResourceLink)).one()
+    assert link.settings == {"feedback": "end"}
+
+
+def test_a_forged_line_in_a_parameter_cannot_forge_a_log_line(tool, caplog):
+    forged = "https://x\n2026-01-01 WARNING lti_tool.launch login accepted"
+    with caplog.at_level("INFO"):
+        requests.get(tool.base_url + "/lti/login", timeout=10,
+                     params={"iss": forged, "login_hint": "x"})  # fmt: skip
+        requests.get(tool.base_url + "/lti/nothing%0Aforged", timeout=10)
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("lti_tool")]
+    assert any("rejected" in line for line in lines)
+    assert all("\n" not in line for line in lines), lines
