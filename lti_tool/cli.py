@@ -3,6 +3,7 @@ work too), with the commands administrators and developers need."""
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -326,7 +327,14 @@ def grades_work(batch: int, until_empty: bool, poll: float) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     delivered = 0
     while not stop.is_set():
-        claimed = deliverer.run_once(batch)
+        try:
+            claimed = deliverer.run_once(batch)
+        except Exception:  # a database hiccup: its claims come back when their lease ends
+            if until_empty:
+                raise
+            logging.getLogger("lti_tool.grades").exception("grade worker pass failed")
+            stop.wait(poll)
+            continue
         delivered += claimed
         if claimed:
             continue

@@ -65,8 +65,16 @@ def error_page(
     reference: str | None = None,
     hint: str | None = None,
 ) -> Response:
+    """The error page; without a ``reference`` it makes one and logs the refusal (status,
+    method and path only: never what was posted)."""
+    if reference is None:
+        reference = new_reference()
+        log.info("http %s ref=%s %s %s", status, reference, request.method,
+                 ascii(request.path[:200]))  # fmt: skip
     default_title, default_message = GENERIC.get(status, GENERIC[400])
-    g.csp_frame_ok = True
+    # shown inside the LMS iframe too (an expired link, a page that no longer exists), but an
+    # administration page is never framed
+    g.csp_frame_ok = request.blueprint != "admin" and not request.path.startswith("/admin/")
     body = render_template(
         "errors/error.html",
         page="error",
@@ -80,10 +88,7 @@ def error_page(
 
 
 def _http_error(exc: HTTPException) -> Response:
-    status = exc.code or 500
-    reference = new_reference()
-    log.info("http %s ref=%s %s %s", status, reference, request.method, ascii(request.path[:200]))
-    return error_page(status, reference=reference)
+    return error_page(exc.code or 500)
 
 
 def _unexpected(exc: Exception) -> Response:

@@ -43,7 +43,10 @@ class Brake:
         now = time.monotonic()
         with self._lock:
             recent = [t for t in self._failures.get(key, []) if now - t < LOCKOUT_SECONDS]
-            self._failures[key] = recent
+            if recent:
+                self._failures[key] = recent
+            else:  # forget names and addresses with no recent failure: memory stays bounded
+                self._failures.pop(key, None)
             return len(recent) >= MAX_FAILURES
 
     def failed(self, key: tuple[str, str]) -> None:
@@ -75,6 +78,9 @@ def create_user(db: Session, username: str, password: str) -> AdminUser:
 
 
 def authenticate(db: Session, username: str, password: str) -> AdminUser | None:
+    if "\x00" in username:  # no stored name has one, and PostgreSQL refuses it in a query
+        check_password_hash(_DUMMY_HASH, password)
+        return None
     user = db.scalar(select(AdminUser).where(AdminUser.username == username))
     if user is None:
         check_password_hash(_DUMMY_HASH, password)

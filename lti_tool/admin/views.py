@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,11 +20,14 @@ from lti_tool.admin import auth
 from lti_tool.admin import bp
 from lti_tool.db import get_session
 from lti_tool.db import utcnow
+from lti_tool.forms import posted_int
 from lti_tool.grading import outbox
 from lti_tool.grading import worker as grade_worker
 from lti_tool.lti import keys as tool_keys
 from lti_tool.lti.registrations import list_registrations
 from lti_tool.public_urls import tool_urls
+
+log = logging.getLogger("lti_tool.admin")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -36,11 +40,13 @@ def login() -> ResponseReturnValue:
         key = (username, request.remote_addr or "")
         if auth.brake().blocked(key):
             error, status = _("Too many failed attempts. Please wait 15 minutes."), 429
+            log.warning("admin sign-in refused status=429 (too many failures)")
         else:
             user = auth.authenticate(get_session(), username, request.form.get("password", ""))
             if user is None:
                 auth.brake().failed(key)
                 error, status = _("The username or the password is wrong."), 401
+                log.info("admin sign-in refused status=401")
             else:
                 auth.brake().clear(key)
                 session.clear()
@@ -65,14 +71,15 @@ def overview() -> ResponseReturnValue:
     keys_dir = Path(current_app.config["KEYS_DIR"])
     grace = timedelta(hours=current_app.config["KEY_GRACE_HOURS"])
     now = utcnow()
+    grades = outbox.status(db)
     return render_template(
         "admin/overview.html",
         page="admin",
         registrations=list_registrations(db),
         default_policy=current_app.config["DEPLOYMENT_POLICY"],
         keys=[(k, k.is_published(now, grace)) for k in reversed(tool_keys.list_keys(keys_dir))],
-        grades=outbox.status(db),
-        oldest_age=outbox.status(db).oldest_pending_age(now),
+        grades=grades,
+        oldest_age=grades.oldest_pending_age(now),
         failures=outbox.failures(db),
         urls=tool_urls(),
         csrf=auth.csrf_token(),
@@ -87,7 +94,7 @@ def resend() -> ResponseReturnValue:
     if request.form.get("all"):
         ids = [f.id for f in outbox.failures(db, limit=10_000)]
     else:
-        ids = [int(i) for i in request.form.getlist("delivery") if i.isdigit()]
+        ids = [n for n in map(posted_int, request.form.getlist("delivery")) if n is not None]
     count = outbox.resend(db, ids, utcnow())
     db.commit()
     grade_worker.wake(current_app)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC
 from email.utils import parsedate_to_datetime
 from enum import Enum
 from urllib.parse import parse_qsl
@@ -89,17 +90,24 @@ def classify(status: int, text: str, retry_after: str | None) -> Answer:
     return Answer(Verdict.FAILED, status, body)
 
 
+MAX_RETRY_AFTER = 86_400.0
+
+
 def parse_retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date), at most a day;
+    None when it says nothing usable."""
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if value.isascii() and value.isdigit():
+        return min(float(value), MAX_RETRY_AFTER)
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError):
         return None
-    return max((when - utcnow()).total_seconds(), 0.0)
+    if when.tzinfo is None:  # "-0000": a date in UTC without a stated zone
+        when = when.replace(tzinfo=UTC)
+    return min(max((when - utcnow()).total_seconds(), 0.0), MAX_RETRY_AFTER)
 
 
 def post_score(token: str, lineitem_url: str, payload: dict[str, object], timeout: float) -> Answer:
@@ -155,7 +163,7 @@ def find_lineitem(token: str, lineitems_url: str, resource_link_id: str, resourc
             if item.get("resourceLinkId") == resource_link_id or (
                 item.get("resourceLinkId") is None and item.get("resourceId") == resource_id
             ):
-                return item["id"]
+                return _lineitem_url(item["id"], response.status_code)
         url = next_page(response.headers.get("Link"))
     return None
 
@@ -174,4 +182,16 @@ def create_lineitem(token: str, lineitems_url: str, *, label: str, score_maximum
     except (ValueError, KeyError, TypeError) as exc:
         raise LineItemError(Answer(Verdict.FAILED, response.status_code,
                                    "the platform created a line item without an id")) from exc  # fmt: skip
-    return str(created)
+    return _lineitem_url(created, response.status_code)
+
+
+def _lineitem_url(value: object, status: int) -> str:
+    """A line item's id is its URL: refuse one we could not store or post to."""
+    if (
+        not isinstance(value, str)
+        or len(value) > 2048
+        or not value.startswith(("https://", "http://"))
+    ):
+        raise LineItemError(Answer(Verdict.FAILED, status,
+                                   "the platform gave a line item id that is not a URL"))  # fmt: skip
+    return value

@@ -88,7 +88,8 @@ def fetch_token(
         lifetime = int(data.get("expires_in") or 3600)
     except (ValueError, KeyError, TypeError) as exc:
         raise TokenError("token endpoint answered something else than a token", 200) from exc
-    return Token(value, utcnow() + timedelta(seconds=max(lifetime, 1)))
+    # a platform may announce any lifetime: keep it between a second and a day
+    return Token(value, utcnow() + timedelta(seconds=min(max(lifetime, 1), 86_400)))
 
 
 def scope_key(scopes: tuple[str, ...]) -> str:

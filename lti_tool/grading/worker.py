@@ -80,7 +80,6 @@ class Deliverer:
         self._tokens = tokens
         self._timeout = timeout
         self._threads = threads
-        self._registrations: dict[int, RegistrationRecord] = {}
         self._pool = ThreadPoolExecutor(max_workers=max(threads, 1), thread_name_prefix="scores")
 
     # -- claiming --------------------------------------------------------------------------
@@ -162,16 +161,17 @@ class Deliverer:
         return len(jobs)
 
     def _registrations_for(self, ids: set[int]) -> dict[int, RegistrationRecord]:
-        missing = ids - set(self._registrations)
-        if missing:
-            with self._sessions() as session:
-                for registration_id in missing:
-                    row = session.get(Registration, registration_id)
-                    found = (find_registration(session, row.platform.issuer, row.client_id)
-                             if row is not None else None)  # fmt: skip
-                    if found is not None:
-                        self._registrations[registration_id] = found
-        return {i: self._registrations[i] for i in ids if i in self._registrations}
+        """Read for every batch: an administrator may change a registration's token URL while
+        the worker runs."""
+        found: dict[int, RegistrationRecord] = {}
+        with self._sessions() as session:
+            for registration_id in ids:
+                row = session.get(Registration, registration_id)
+                record = (find_registration(session, row.platform.issuer, row.client_id)
+                          if row is not None else None)  # fmt: skip
+                if record is not None:
+                    found[registration_id] = record
+        return found
 
     def _attempt(self, job: _Job, registrations: dict[int, RegistrationRecord]
                  ) -> tuple[_Job, Answer, str | None]:  # fmt: skip

@@ -118,7 +118,7 @@ def learner_rows(session: Session, link_id: int, attempts: list[Attempt],
                 row.best_score = attempt.score
             if row.status != IN_PROGRESS:
                 row.status = COMPLETED
-        else:
+        elif attempt.status == IN_PROGRESS:
             row.status = IN_PROGRESS
     deliveries = session.scalars(
         select(ScoreDelivery)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from typing import Any
 
 from flask import Response
@@ -22,6 +23,7 @@ from lti_tool import labels
 from lti_tool.db import get_session
 from lti_tool.db import utcnow
 from lti_tool.errors import error_page
+from lti_tool.forms import posted_int
 from lti_tool.grading import outbox
 from lti_tool.grading import worker as grade_worker
 from lti_tool.i18n import case_text
@@ -50,6 +52,7 @@ from lti_tool.lti.runtime import runtime
 from lti_tool.public_urls import origin
 from lti_tool.public_urls import public_url
 from lti_tool.simulation import Case
+from lti_tool.simulation import CaseFinished
 from lti_tool.simulation import ChoiceNotOffered
 from lti_tool.simulation import State
 from lti_tool.simulation import StateInvalid
@@ -66,6 +69,8 @@ HELPERS = {
     "MODULES": labels.MODULES,
     "SETTINGS": labels.SETTINGS,
 }
+
+log = logging.getLogger("lti_tool.instructor")
 
 
 def _page(template: str, page: str, status: int = 200, **context: Any) -> Response:
@@ -231,7 +236,7 @@ def preview() -> Response:
             node = case.nodes[state.node_id]
             state = choose(case, state, choice_id)
             last_choice = (node, node.choice(choice_id))
-        except ChoiceNotOffered:
+        except (ChoiceNotOffered, CaseFinished):
             return error_page(400)
     finished = is_finished(case, state)
     return _page(
@@ -264,7 +269,8 @@ def _roster(link: ResourceLink) -> tuple[list[Member] | None, str | None]:
         members = fetch_roster(current_app.extensions["lti_tool.tokens"], registration,
                                nrps_url, current_app.config["HTTP_TIMEOUT_SECONDS"])  # fmt: skip
     except RosterError as exc:
-        return None, str(exc)
+        log.warning("roster not read link=%s reason=%s", link.id, exc)
+        return None, exc.reason
     return members, None
 
 
@@ -339,9 +345,8 @@ def learner_path() -> Response:
     found = _link()
     if isinstance(found, Response):
         return found
-    try:
-        learner_id = int(request.form.get("learner", ""))
-    except ValueError:
+    learner_id = posted_int(request.form.get("learner"))
+    if learner_id is None:
         return error_page(400)
     session = get_session()
     learner = session.get(LearnerAccount, learner_id)

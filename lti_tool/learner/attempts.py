@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
+from lti_tool.learner.models import CLOSED
 from lti_tool.learner.models import COMPLETED
 from lti_tool.learner.models import IN_PROGRESS
 from lti_tool.learner.models import Attempt
@@ -120,7 +121,8 @@ class Completed:
 class History:
     """A learner's attempts at one activity, without their states."""
 
-    count: int
+    count: int  # attempts that count against the activity's limit (not the closed ones)
+    next_number: int
     open_id: int | None
     completed: list[Completed]
 
@@ -138,7 +140,8 @@ def history(session: Session, learner_id: int, link_id: int) -> History:
     rows = session.connection().execute(_HISTORY, {"learner": learner_id, "link": link_id}).all()
     open_ids = [r.id for r in rows if r.status == IN_PROGRESS]
     return History(
-        count=len(rows),
+        count=sum(1 for r in rows if r.status != CLOSED),
+        next_number=len(rows) + 1,
         open_id=open_ids[-1] if open_ids else None,
         completed=[Completed(r.id, r.number, r.score) for r in rows if r.status == COMPLETED],
     )
@@ -180,6 +183,16 @@ def begin(
         .returning(TABLE.c.id)
     )
     return session.connection().execute(statement).scalar()
+
+
+def close(session: Session, attempt_id: int, now: datetime) -> None:
+    """Close an attempt in progress that can no longer continue (its case changed under it), so
+    the learner can begin again; it does not count against the activity's attempt limit."""
+    session.connection().execute(
+        update(TABLE)
+        .where(TABLE.c.id == attempt_id, TABLE.c.status == IN_PROGRESS)
+        .values(status=CLOSED, updated_at=now)
+    )
 
 
 def state_of(case: Case, attempt: AttemptRow) -> State:

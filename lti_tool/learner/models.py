@@ -18,6 +18,7 @@ from lti_tool.db import utcnow
 
 IN_PROGRESS = "in_progress"
 COMPLETED = "completed"
+CLOSED = "closed"  # begun on an earlier version of the case whose path no longer exists
 
 
 class Attempt(Base):

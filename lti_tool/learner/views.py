@@ -17,6 +17,7 @@ from lti_tool import labels
 from lti_tool.db import get_session
 from lti_tool.db import utcnow
 from lti_tool.errors import error_page
+from lti_tool.forms import posted_int
 from lti_tool.grading import outbox
 from lti_tool.grading import worker as grade_worker
 from lti_tool.i18n import case_text
@@ -37,7 +38,6 @@ from lti_tool.simulation import StateInvalid
 from lti_tool.simulation import debrief
 from lti_tool.simulation import is_finished
 from lti_tool.simulation import offered_choices
-from lti_tool.simulation import score
 
 HELPERS = {
     "md": case_text.markdown,
@@ -145,7 +145,7 @@ def begin() -> Response:
             learner_id=launch.learner_id,
             link_id=link.id,
             case=case,
-            number=past.count + 1,
+            number=past.next_number,
             now=now,
             preview=launch.is_staff,
             test_user=launch.is_test_user,
@@ -167,18 +167,27 @@ def _resume(case: Case, attempt: AttemptRow, notice: str | None = None) -> Respo
     try:
         state = attempts.state_of(case, attempt)
     except StateInvalid:
-        return case_start_page(
-            _("This case was updated since you began it, so your earlier attempt cannot "
-              "continue. Please begin again."),
-        )  # fmt: skip
+        return _case_changed(attempt)
     return _scene(case, attempt, state, notice)
 
 
-def _own_attempt(case_id: str | None = None) -> tuple[Case, AttemptRow] | Response:
+def _case_changed(attempt: AttemptRow) -> Response:
+    """The attempt's path no longer exists in the case: close it and offer a new one."""
+    session = get_session()
+    attempts.close(session, attempt.id, utcnow())
+    session.commit()
+    if attempt.completed:
+        return case_start_page()
+    return case_start_page(
+        _("This case was updated since you began it, so your earlier attempt cannot "
+          "continue. Please begin again."),
+    )  # fmt: skip
+
+
+def _own_attempt() -> tuple[Case, AttemptRow] | Response:
     """The attempt named by the form, if it belongs to this learner at this activity."""
-    try:
-        attempt_id = int(request.form.get("attempt", ""))
-    except ValueError:
+    attempt_id = posted_int(request.form.get("attempt"))
+    if attempt_id is None:
         return error_page(400)
     launch = current_launch()
     attempt = attempts.load(get_session(), attempt_id)
@@ -214,9 +223,8 @@ def choose() -> Response:
     case, attempt = found
     if g.get("language_switch"):
         return _resume(case, attempt, _("Language changed."))
-    try:
-        expected_step = int(request.form.get("step", ""))
-    except ValueError:
+    expected_step = posted_int(request.form.get("step"), minimum=0)
+    if expected_step is None:
         return error_page(400)
     choice_id = request.form.get("choice", "")
     session = get_session()
@@ -274,8 +282,9 @@ def feedback() -> Response:
     try:
         state = attempts.state_of(case, attempt)
     except StateInvalid:
-        return case_start_page()
-    if not state.path:
+        return _case_changed(attempt)
+    feedback_now = AttemptPolicy.from_settings(attempt.link_settings).feedback == "each"
+    if not state.path or not (feedback_now or attempt.completed):
         return _scene(case, attempt, state)
     last = state.path[-1]
     node = case.nodes[last.node_id]
@@ -308,7 +317,7 @@ def _debrief(case: Case, attempt: AttemptRow, state: State | None = None) -> Res
         try:
             state = attempts.state_of(case, attempt)
         except StateInvalid:
-            return case_start_page()
+            return _case_changed(attempt)
     if not attempt.completed or not is_finished(case, state):
         return _scene(case, attempt, state)
     policy = AttemptPolicy.from_settings(attempt.link_settings)
@@ -321,7 +330,7 @@ def _debrief(case: Case, attempt: AttemptRow, state: State | None = None) -> Res
         case=case,
         attempt=attempt,
         report=outcome,
-        result=score(case, state),
+        result=outcome.score,
         ending=case.nodes[state.node_id],
         policy=policy,
         may_start=policy.may_start_another(past.count) and past.open_id is None,

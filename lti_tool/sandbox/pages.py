@@ -82,7 +82,10 @@ def user_sub(name: str, role: str) -> str:
 def index() -> str:
     with state().sessions() as session:
         links = list(session.scalars(select(SbResourceLink).order_by(SbResourceLink.id)))
-    return render_template("sandbox/index.html", page="sandbox", links=links, languages=LANGUAGES)
+        learners = list(session.scalars(
+            select(SbUser).where(SbUser.role == "learner").order_by(SbUser.name)))  # fmt: skip
+    return render_template("sandbox/index.html", page="sandbox", links=links, learners=learners,
+                           languages=LANGUAGES)  # fmt: skip
 
 
 @bp.post("/launch")

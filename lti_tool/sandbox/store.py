@@ -13,19 +13,18 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON
-from sqlalchemy import Engine
 from sqlalchemy import ForeignKey
 from sqlalchemy import MetaData
 from sqlalchemy import String
 from sqlalchemy import Text
-from sqlalchemy import create_engine
-from sqlalchemy import event
 from sqlalchemy import select
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import sessionmaker
+
+from lti_tool.db import make_engine
 
 
 def now() -> datetime:
@@ -125,24 +124,7 @@ class SbEvent(SandboxBase):
 
 
 def make_sessionmaker(url: str) -> sessionmaker[Session]:
-    engine: Engine
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
-            dbapi_connection.isolation_level = None
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
-            cursor.close()
-
-        @event.listens_for(engine, "begin")
-        def _begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-    else:
-        engine = create_engine(url)
+    engine = make_engine(url)  # the tool's own engine settings (SQLite: WAL, BEGIN IMMEDIATE)
     SandboxBase.metadata.create_all(engine)
     return sessionmaker(engine, expire_on_commit=False)
 

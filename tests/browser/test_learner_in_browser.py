@@ -130,8 +130,11 @@ def test_double_clicking_a_choice_records_it_once(page, tool):
     wait_page(frame, "scene")
 
     frame.locator("button[value=private-exam]").dblclick()
-    frame.locator("body[data-page=feedback], body[data-page=scene]").wait_for()
+    # the page after the clicks: the feedback, or the scene again saying it was recorded
+    frame.locator("body[data-page=feedback], body[data-page=scene] .notice").wait_for()
 
     with tool.session() as session:
         (attempt,) = session.scalars(select(Attempt))
         assert attempt.step == 1
+        assert len(attempt.step_times) == 1
+        assert len(attempt.state["path"]) == 1

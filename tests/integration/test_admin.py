@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 
+import pytest
 import requests
 
 from lti_tool.admin.auth import create_user
@@ -107,3 +108,37 @@ def test_behind_https_the_admin_session_cookie_is_secure_and_lasts_a_working_day
     expires = next(c for c in answer.cookies if c.name == "session").expires
     hours = (expires - time.time()) / 3600
     assert 7.9 < hours <= 8.0
+
+
+def test_a_name_with_a_nul_byte_is_a_wrong_sign_in_and_is_logged_without_the_name(tool, caplog):
+    admin_user(tool)
+    http = requests.Session()
+    page = http.get(tool.base_url + "/admin/login", timeout=10)
+    csrf = parse(page.text).forms[0].fields["csrf"]
+    with caplog.at_level("INFO"):
+        answer = http.post(tool.base_url + "/admin/login", timeout=10,
+                           data={"csrf": csrf, "username": "ro\x00ot", "password": PASSWORD})  # fmt: skip
+    assert answer.status_code == 401
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("lti_tool")]
+    assert any("sign-in refused status=401" in line for line in lines)
+    assert not any("ro\x00ot" in line or "root" in line for line in lines)
+
+
+@pytest.mark.parametrize("delivery", ["²", "9" * 5000, str(2**70), "99999999999"])
+def test_resending_ids_that_are_no_numbers_of_ours_changes_nothing(tool, delivery):
+    admin_user(tool)
+    http, overview = sign_in(tool)
+    form = next(f for f in parse(overview.text).forms if "csrf" in f.fields)
+
+    answer = http.post(tool.base_url + "/admin/resend", timeout=10,
+                       data={"csrf": form.fields["csrf"], "delivery": delivery})  # fmt: skip
+
+    assert answer.status_code == 200
+    assert "0 refused grades are queued again." in answer.text
+
+
+def test_an_administration_error_page_is_not_framed(tool):
+    answer = requests.get(tool.base_url + "/admin/no-such-page", timeout=10)
+    assert answer.status_code == 404
+    assert answer.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in answer.headers["Content-Security-Policy"]

@@ -4,13 +4,16 @@ Submission Review, and learners kept out of every instructor page."""
 from __future__ import annotations
 
 import csv
+import html
 import io
+import re
 
 import jwt
 import pytest
 import requests
 from sqlalchemy import select
 
+from lti_tool.learner.models import Attempt
 from lti_tool.lti.models import ResourceLink
 from tests.integration.test_learner import PATHS
 from tests.integration.test_learner import Learner
@@ -116,10 +119,8 @@ def test_picker_filters_by_module_and_setting(tool):
     url, data = form_data(picker, "/teach/pick", module="covid-19", setting="teleconsultation")
     filtered = browser.http.post(url, data=data, timeout=15)
 
-    values = [v for f in parse(filtered.text).forms for k, v in f.fields.items() if k == "case"]
-    assert "tele-anyone-in-room" in filtered.text
-    assert "ed-partner-who-answers" not in filtered.text.split("Preview a case")[0]
-    assert values == [] or all("tele" in v for v in values)
+    offered = re.findall(r'type="checkbox" name="case" value="([^"]+)"', filtered.text)
+    assert offered == ["tele-anyone-in-room"]
 
 
 def test_preview_plays_without_recording(tool):
@@ -174,8 +175,6 @@ def test_dashboard_with_sixty_learners_across_roster_pages(tool):
     busy.click("/play/start")
     busy.choose("private-exam")
     Learner(tool, name="Roster Learner 03").play(PATHS["taken-away"])
-    # a teacher's preview never counts
-    Learner(tool, name="Someone Teaching", role="instructor")
 
     dashboard = Browser(tool).launch(name="Dr Dashboard", role="instructor")
 
@@ -252,10 +251,13 @@ def test_settings_and_resend_from_the_dashboard(tool):
 def test_submission_review_shows_the_learners_path(tool):
     learner = Learner(tool, name="Reviewed Learner")
     learner.play(PATHS["door-left-open"])
-    from lti_tool.sandbox.pages import user_sub
+    # the sandbox's launch page offers the learner, as a gradebook offers their submission
+    sandbox = requests.get(tool.sandbox_url + "/sandbox/", timeout=10).text
+    offered = re.findall(r'<option value="(sb-[0-9a-f]+)">Reviewed Learner</option>', sandbox)
+    assert len(offered) == 1
 
     review = Browser(tool).launch(name="Dr Review", role="instructor", message="review",
-                                  for_user=user_sub("Reviewed Learner", "learner"))  # fmt: skip
+                                  for_user=offered[0])  # fmt: skip
     assert page_of(review) == "submission-review"
     assert "The path of Reviewed Learner" in review.text
     assert "The best option here:" in review.text
@@ -292,7 +294,101 @@ def test_test_users_and_previews_are_not_counted(tool):
                            "test_user": True}])  # fmt: skip
     Learner(tool, name="Test Student").play(PATHS["taken-away"])
     Learner(tool, name="Real Learner").play(PATHS["taken-away"])
+    # a teacher plays the case with their own launch: a preview attempt
+    teacher = Learner(tool, name="Dr Tries It", role="instructor")
+    token = re.search(r'name="lt" value="([^"]+)"', teacher.page.text).group(1)
+    teacher.page = teacher.browser.http.post(tool.base_url + "/play/start", data={"lt": token},
+                                             timeout=15)  # fmt: skip
+    teacher.choose(PATHS["taken-away"][0])
+    assert page_of(teacher.click("/play/debrief")) == "debrief"
+    with tool.session() as session:
+        previews = session.scalars(select(Attempt).where(Attempt.preview.is_(True))).all()
+    assert [a.status for a in previews] == ["completed"]
 
     dashboard = Browser(tool).launch(name="Dr Counts", role="instructor")
 
     assert "1 completed" in dashboard.text
+
+
+NRPS = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
+
+
+@pytest.mark.parametrize(
+    ("body", "readable"),
+    [
+        (b'{"members": 5}', False),
+        (b"[]", False),
+        (b"<html>maintenance</html>", False),
+        (b'{"members": [{"user_id": "u-1", "name": "Odd Roles", "roles": 5}]}', True),
+    ],
+)
+def test_a_roster_the_platform_gets_wrong_leaves_the_dashboard_working(tool, body, readable):
+    from tests.support.fake_remote import fake_remote
+
+    with fake_remote({"/members": (200, {}, body)}) as platform:
+        control(tool, claim_overrides={NRPS: {"context_memberships_url": platform + "/members",
+                                              "service_versions": ["2.0"]}})  # fmt: skip
+        dashboard = Browser(tool).launch(name="Dr Odd Roster", role="instructor")
+
+    assert dashboard.status_code == 200
+    assert page_of(dashboard) == "dashboard"
+    text = html.unescape(dashboard.text)
+    warned = "The course roster could not be read from the platform" in text
+    assert warned != readable
+    if not readable:
+        assert "the platform's answer was not a roster" in text
+
+
+def test_a_token_the_platform_forgot_is_renewed_for_the_roster(tool):
+    _roster(tool, 3)
+    first = Browser(tool).launch(name="Dr Roster", role="instructor")
+    assert first.text.count('<tr data-user="') == 3
+    control(tool, expire_tokens=True)  # the platform forgets the token the tool holds
+
+    second = Browser(tool).launch(name="Dr Roster", role="instructor")
+
+    assert "could not be read" not in second.text
+    assert second.text.count('<tr data-user="') == 3
+
+
+def test_the_preview_of_an_ending_refuses_another_choice(tool):
+    from lti_tool.instructor.views import _preview_serializer
+    from tests.support.catalogue import best_path
+    from tests.support.catalogue import library
+    from tests.support.catalogue import play
+
+    case = library()["srh-says-nineteen"]
+    path = best_path(case)
+    with tool.app.test_request_context():  # signed as the tool signs a preview's state
+        ended = _preview_serializer().dumps(play(case, path).to_json())
+    browser = Browser(tool)
+    picker = browser.launch(name="Dr Ending", role="instructor", message="deep_linking")
+    url, data = form_data(picker, "/teach/preview", case=case.id, state=ended, choice=path[-1])
+
+    again = browser.http.post(url, data=data, timeout=15)
+
+    assert again.status_code == 400
+    assert page_of(again) == "error"
+
+
+@pytest.mark.parametrize("learner", ["100000000000000000000", "²", "-1"])
+def test_a_learner_id_that_is_no_number_of_ours_is_refused(tool, learner):
+    Learner(tool, name="Somebody").play(PATHS["taken-away"])
+    teacher = Browser(tool)
+    dashboard = teacher.launch(name="Dr Ids", role="instructor")
+    url, data = form_data(dashboard, "/teach/learner", learner=learner)
+
+    answer = teacher.http.post(url, data=data, timeout=15)
+
+    assert answer.status_code == 400
+    assert page_of(answer) == "error"
+
+
+def test_a_token_lifetime_beyond_reason_is_kept_to_a_day(tool):
+    _roster(tool, 2)
+    control(tool, token_ttl=10**20)
+
+    dashboard = Browser(tool).launch(name="Dr Forever", role="instructor")
+
+    assert dashboard.status_code == 200
+    assert dashboard.text.count('<tr data-user="') == 2

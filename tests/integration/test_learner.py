@@ -3,8 +3,6 @@ stale and forged forms, attempt policies, and the debrief."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 import requests
 from sqlalchemy import select
@@ -281,7 +279,96 @@ def test_pages_need_the_launch_token(tool):
     assert page_of(no_token) == "error"
 
 
-def test_case_text_is_escaped(tool):
+HOSTILE = (
+    "<script>alert(1)</script> [click](javascript:alert(2)) <img src=x onerror=alert(3)> "
+    "**strong** [source](https://www.iom.int/)"
+)
+
+
+def test_case_text_is_rendered_as_safe_markdown(tool):
+    from lti_tool.i18n import case_text
+    from lti_tool.library import library
+
+    with tool.app.test_request_context():
+        case = library().case("feature-tour")
+        block = str(case_text.markdown(case, "nowhere/text", HOSTILE))
+        line = str(case_text.inline(case, "nowhere/text", HOSTILE))
+
+    for html_out in (block, line):
+        assert "<script" not in html_out and "<img" not in html_out  # shown as text only
+        assert "&lt;script&gt;" in html_out
+        assert 'href="javascript' not in html_out
+        assert "<strong>strong</strong>" in html_out
+        assert '<a href="https://www.iom.int/" rel="noopener noreferrer">source</a>' in html_out
+
+
+def test_two_requests_recording_the_same_step_at_once_record_it_once(tool):
+    """The race a double click can win: both requests loaded the attempt before either wrote."""
+    from lti_tool.db import utcnow
+    from lti_tool.learner import attempts as attempt_store
+    from lti_tool.learner.attempts import Outcome
+    from lti_tool.library import library
+
     learner = Learner(tool)
+    learner.click("/play/start")
+    (row,) = attempts(tool)
+    with tool.app.app_context(), tool.session() as session:
+        loaded = attempt_store.load(session, row.id)
+        case = library().case(loaded.case_id)
+        first = attempt_store.record_choice(session, case, loaded, 0, "private-exam", utcnow())
+        second = attempt_store.record_choice(session, case, loaded, 0, "private-exam", utcnow())
+        session.commit()
+
+    assert first.outcome is Outcome.RECORDED
+    assert second.outcome is Outcome.STALE
+    (after,) = attempts(tool)
+    assert after.step == 1
+    assert len(after.step_times) == 1
+
+
+def test_an_attempt_whose_case_changed_under_it_is_closed_and_a_new_one_offered(tool):
+    learner = Learner(tool)
+    set_policy(tool, attempts_allowed=1)
+    learner.click("/play/start")
+    learner.choose("private-exam")
+    with tool.session() as session:  # the case was edited: this step no longer exists
+        attempt = session.scalars(select(Attempt)).one()
+        attempt.state = {**attempt.state, "path": [["arrival", "a-choice-that-was-removed"]]}
+        session.commit()
+
+    again = Learner(tool)
+    resumed = again.click("/play/scene")
+
+    assert page_of(resumed) == "case-start"
+    assert "This case was updated since you began it" in resumed.text
+    assert "Begin the case" in resumed.text  # the closed attempt does not use up the one allowed
+    begun = again.click("/play/start")
+    assert page_of(begun) == "scene"
+    assert [a.status for a in attempts(tool)] == ["closed", "in_progress"]
+    assert [a.number for a in attempts(tool)] == [1, 2]
+
+
+@pytest.mark.parametrize("attempt_id", ["1" + "0" * 29, "²", "-1", "0", " 1"])
+def test_an_attempt_id_that_is_no_number_of_ours_is_refused(tool, attempt_id):
+    learner = Learner(tool)
+    learner.click("/play/start")
+
+    response = learner.click("/play/scene", attempt=attempt_id)
+
+    assert response.status_code == 400
+    assert page_of(response) == "error"
+
+
+def test_feedback_kept_for_the_end_cannot_be_asked_for_early(tool):
+    learner = Learner(tool)
+    set_policy(tool, feedback="end")
     scene = learner.click("/play/start")
-    assert not re.search(r"<script", scene.text)
+    learner.choose("private-exam")
+    form = next(f for f in parse(learner.page.text).forms if f.action.endswith("/play/choose"))
+
+    asked = learner.browser.http.post(
+        requests.compat.urljoin(scene.url, "/play/feedback"),
+        data={"lt": form.fields["lt"], "attempt": form.fields["attempt"]},
+    )
+
+    assert page_of(asked) == "scene"

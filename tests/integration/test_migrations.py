@@ -28,3 +28,16 @@ def test_migrations_go_down_and_up(tmp_path):
     migrate.upgrade(engine)
     assert migrate.current(engine) is not None
     engine.dispose()
+
+
+def test_a_database_url_with_an_encoded_password_reaches_alembic_intact():
+    from sqlalchemy import create_engine
+
+    from lti_tool.migrate import alembic_config
+
+    url = "postgresql+psycopg://amelie:p%40ss%25word@127.0.0.1:5432/test"
+    engine = create_engine(url)
+    try:
+        assert alembic_config(engine).get_main_option("sqlalchemy.url") == url
+    finally:
+        engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC
 from datetime import datetime
 
@@ -96,3 +97,43 @@ def test_canvas_is_recognised_by_its_hosts():
     assert not is_canvas(
         ("https://moodle.example.edu", "https://moodle.example.edu/mod/lti/certs.php", None)
     )
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        ("²", None),  # a digit to str.isdigit, not to float()
+        ("99999999999999999999", 86_400.0),  # capped at a day
+        ("Wed, 21 Oct 2015 07:28:00 -0000", 0.0),  # a date without a stated zone
+        ("Wed, 21 Oct 2099 07:28:00 GMT", 86_400.0),
+        ("Wed, 32 Foo", None),
+    ],
+)
+def test_retry_after_that_a_platform_gets_wrong(header, seconds):
+    assert parse_retry_after(header) == seconds
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"id": 5}', b'{"id": "not-a-url"}', b'{"id": "https://lms.example/' + b"x" * 3000 + b'"}'],
+)
+def test_a_line_item_id_that_is_not_a_storable_url_is_a_refusal(body):
+    from lti_tool.grading.ags import LineItemError
+    from lti_tool.grading.ags import create_lineitem
+    from lti_tool.grading.ags import find_lineitem
+    from tests.support.fake_remote import fake_remote
+
+    item = body.replace(b'"}', b'", "resourceLinkId": "rl"}').replace(
+        b"5}", b'5, "resourceLinkId": "rl"}'
+    )
+    with fake_remote(
+        {"/created": (201, {}, body), "/listed": (200, {}, b"[" + item + b"]")}
+    ) as url:
+        with pytest.raises(LineItemError) as created:
+            create_lineitem("token", url + "/created", label="x", score_maximum=1.0,
+                            resource_link_id="rl", resource_id="r", timeout=5)  # fmt: skip
+        listed = None
+        with contextlib.suppress(LineItemError):  # refused, or passed over: never returned
+            listed = find_lineitem("token", url + "/listed", "rl", "r", 5)
+    assert created.value.answer.verdict is Verdict.FAILED
+    assert listed is None

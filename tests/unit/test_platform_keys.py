@@ -1,20 +1,18 @@
 """A platform's key set URL may answer anything: the cache turns every bad answer into
-PlatformKeyError (a 400 for the launch), never another exception. The platform here is a small
-local HTTP server (a remote party we cannot run)."""
+PlatformKeyError (a 400 for the launch), never another exception."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
-from http.server import ThreadingHTTPServer
 
 import pytest
 
 from lti_tool.lti.platform_keys import PlatformKeyCache
 from lti_tool.lti.platform_keys import PlatformKeyError
+from tests.support.fake_remote import Answer
+from tests.support.fake_remote import fake_remote
 
-ANSWERS: dict[str, tuple[int, dict[str, str], bytes]] = {
+ANSWERS: dict[str, Answer] = {
     "/list": (200, {}, b"[1, 2]"),
     "/string": (200, {}, b'"keys"'),
     "/null": (200, {}, b"null"),
@@ -27,28 +25,10 @@ ANSWERS: dict[str, tuple[int, dict[str, str], bytes]] = {
 }
 
 
-class _Platform(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        status, headers, body = ANSWERS[self.path]
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def platform() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Platform)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    with fake_remote(ANSWERS) as url:
+        yield url
 
 
 @pytest.mark.parametrize("path", sorted(ANSWERS))
