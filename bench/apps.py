@@ -24,3 +24,41 @@ def tool_app() -> Flask:
     from lti_tool.app import create_app
 
     return create_app()
+
+
+def floor_app() -> Flask:
+    """The least any recorded step can do: read one row and conditionally update it in
+    PostgreSQL through SQLAlchemy Core (no transaction block: two autocommitted statements),
+    then answer a small page. Run beside the bare app, it shows how much of the budget the
+    database round trips alone take on this machine."""
+    import os
+
+    from sqlalchemy import create_engine
+    from sqlalchemy import text
+
+    engine = create_engine(os.environ["BENCH_FLOOR_DATABASE_URL"], pool_size=5,
+                           isolation_level="AUTOCOMMIT")  # fmt: skip
+    with engine.connect() as connection:
+        connection.execute(text("CREATE TABLE IF NOT EXISTS bench_floor "
+                                "(id int PRIMARY KEY, step int NOT NULL, state text)"))  # fmt: skip
+        connection.execute(text("INSERT INTO bench_floor VALUES (1, 0, '{}') "
+                                "ON CONFLICT (id) DO NOTHING"))  # fmt: skip
+    read = text("SELECT id, step, state FROM bench_floor WHERE id = :id")
+    write = text(
+        "UPDATE bench_floor SET step = :next, state = :state WHERE id = :id AND step = :step"
+    )
+    app = Flask("floor")
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    @app.post("/")
+    def post() -> str:
+        with engine.connect() as connection:
+            row = connection.execute(read, {"id": 1}).one()
+            connection.execute(write, {"id": 1, "step": row.step, "next": row.step + 1,
+                                       "state": '{"path": []}'})  # fmt: skip
+        return "<!doctype html><html lang=en><title>ok</title><p>Hello</p></html>"
+
+    return app

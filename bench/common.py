@@ -209,6 +209,23 @@ def bare_baseline(levels: list[int], duration: float, workers: int) -> list[Load
         return [run_load(bare, level, duration, server.pid) for level in levels]
 
 
+def floor_baseline(levels: list[int], duration: float, workers: int, database: str
+                   ) -> list[LoadResult]:  # fmt: skip
+    """The floor app (``bench.apps.floor_app``: one SELECT and one conditional UPDATE per POST)
+    on the benchmark's database, under the same gunicorn settings."""
+    port = free_port()
+
+    def floor(http: requests.Session) -> None:
+        response = http.post(f"http://127.0.0.1:{port}/", data={"x": "1"}, timeout=30)
+        if response.status_code != 200:
+            raise RuntimeError("floor")
+
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/root"),
+           "BENCH_FLOOR_DATABASE_URL": database}  # fmt: skip
+    with gunicorn("bench.apps:floor_app()", port, env, workers=workers) as server:
+        return [run_load(floor, level, duration, server.pid) for level in levels]
+
+
 def print_rows(title: str, rows: list[tuple[str, LoadResult]], unit: str = "op") -> None:
     print(f"\n{title}")
     print(f"{'server':<6} {'conc':>4} {unit + 's/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} "

@@ -1,6 +1,7 @@
 """Choice submissions: 50 concurrent learners each playing a case, one POST per decision
 (feedback shown at the end, so every request records a choice and renders the next scene),
-against the tool under gunicorn (2 sync workers), beside the bare Flask app.
+against the tool under gunicorn (2 sync workers), beside the bare Flask app and the "floor" app
+(one SELECT and one conditional UPDATE of a row per request, nothing else; ``bench/apps.py``).
 
     .venv/bin/python bench/steps.py [--database URL|sqlite] [--duration 10] [--learners 50]
 """
@@ -21,6 +22,7 @@ from sqlalchemy import text
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import bare_baseline
+from bench.common import floor_baseline
 from bench.common import print_rows
 from bench.common import run_load
 from bench.common import workdir
@@ -90,12 +92,15 @@ def main() -> None:
             local.player.step()
 
         rows.append(("tool", run_load(step, args.learners, args.duration, env.tool_pid)))
+        floor = floor_baseline([args.learners], args.duration, args.workers, env.database)
+    rows += [("floor", r) for r in floor]
     rows += [("bare", r) for r in bare_baseline([args.learners], args.duration, args.workers)]
     kind = "PostgreSQL" if args.database.startswith("postgresql") else "SQLite"
     print_rows(f"Choice submissions: {args.learners} learners, gunicorn {args.workers} sync "
                f"workers, {kind}, {args.duration:.0f} s", rows, unit="step")  # fmt: skip
-    ratio = rows[0][1].cpu_per_op_ms / rows[1][1].cpu_per_op_ms
-    print(f"tool CPU per choice submission = {ratio:.1f}x the bare app's CPU per request")
+    tool, floor_row, bare = (row[1].cpu_per_op_ms for row in rows)
+    print(f"tool CPU per choice submission = {tool / bare:.1f}x the bare app's CPU per request")
+    print(f"floor (one SELECT and one conditional UPDATE, nothing else) = {floor_row / bare:.1f}x")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ edge. The schema comes from Alembic migrations (``lti-tool db upgrade``), never 
 
 from __future__ import annotations
 
+import time
 from datetime import UTC
 from datetime import datetime
 from typing import Any
@@ -20,9 +21,11 @@ from sqlalchemy import MetaData
 from sqlalchemy import create_engine
 from sqlalchemy import event
 from sqlalchemy import types
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -61,7 +64,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def make_engine(url: str) -> Engine:
+PING_AFTER_IDLE_SECONDS = 5.0
+
+
+def make_engine(url: str, ping_after_idle: float = PING_AFTER_IDLE_SECONDS) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
                                hide_parameters=True)  # fmt: skip
@@ -69,8 +75,35 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     # hide_parameters: an error's log line never carries the values (names, tokens) of a query
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10,
-                         hide_parameters=True)  # fmt: skip
+    engine = create_engine(url, pool_size=5, max_overflow=10, hide_parameters=True)
+    _ping_when_idle(engine, ping_after_idle)
+    return engine
+
+
+def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Check a pooled connection before use when it has been idle, not on every checkout.
+
+    ``pool_pre_ping`` costs a round trip on every request; a connection in steady use is
+    alive, and one the server dropped while it sat idle (restart, failover, a firewall's idle
+    timeout) is the case a ping is for. A dead one is replaced before the request uses it.
+    """
+
+    def returned(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info["lti_tool.returned_at"] = time.monotonic()
+
+    def checkout(dbapi_connection: Any, record: ConnectionPoolEntry, proxy: Any) -> None:
+        since = record.info.get("lti_tool.returned_at")
+        if since is None or time.monotonic() - since < idle_seconds:
+            return  # new, or in use moments ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            if engine.dialect.is_disconnect(exc, dbapi_connection, None):
+                raise DisconnectionError from exc  # the pool connects afresh and retries
+            raise
+
+    event.listen(engine, "checkin", returned)
+    event.listen(engine, "checkout", checkout)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from flask import Flask
+from flask import current_app
 from flask import g
 from flask_babel import Babel
 from flask_babel import format_date
 from flask_babel import format_percent
 from flask_babel import get_locale
 from flask_babel import get_translations
+from markupsafe import Markup
 
 from lti_tool.i18n.locale import select_locale
 from lti_tool.paths import TRANSLATIONS_DIR
@@ -39,6 +42,7 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     app.jinja_env.globals["current_locale"] = current_locale
+    app.jinja_env.globals["language_options"] = language_options
     app.jinja_env.globals["format_percent"] = lambda value: format_percent(value, "#,##0%")
     app.jinja_env.globals["format_date"] = format_date
 
@@ -53,3 +57,18 @@ def _translations() -> Any:
 
 def current_locale() -> str:
     return str(get_locale() or "en")
+
+
+def language_options() -> Markup:
+    """The ``<option>`` elements of the language menu, the current language selected."""
+    return _options(current_locale(), tuple(current_app.config["LANGUAGES"]))
+
+
+@lru_cache(maxsize=64)
+def _options(current: str, codes: tuple[str, ...]) -> Markup:
+    return Markup("\n").join(
+        Markup('<option value="{0}" lang="{0}"{1}>{2}</option>').format(
+            code, Markup(" selected") if code == current else "", LANGUAGE_NAMES[code]
+        )
+        for code in codes
+    )

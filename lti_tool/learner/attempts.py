@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
+from lti_tool.learner.links import LinkRow
 from lti_tool.learner.models import CLOSED
 from lti_tool.learner.models import COMPLETED
 from lti_tool.learner.models import IN_PROGRESS
@@ -147,29 +148,54 @@ def history(session: Session, learner_id: int, link_id: int) -> History:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """What deciding whether a learner may begin again needs, counted by the database."""
+
+    count: int  # attempts that count against the activity's limit (not the closed ones)
+    next_number: int
+    open_id: int | None
+    completed: int
+
+
+_TALLY = select(
+    func.count().filter(TABLE.c.status != CLOSED),
+    func.coalesce(func.max(TABLE.c.number), 0),
+    func.max(TABLE.c.id).filter(TABLE.c.status == IN_PROGRESS),
+    func.count().filter(TABLE.c.status == COMPLETED),
+).where(TABLE.c.learner_id == bindparam("learner"), TABLE.c.resource_link_id == bindparam("link"))
+
+
+def tally(session: Session, learner_id: int, link_id: int) -> Tally:
+    row = session.connection().execute(_TALLY, {"learner": learner_id, "link": link_id}).one()
+    counting, highest, open_id, completed = row
+    return Tally(int(counting), int(highest) + 1, open_id, int(completed))
+
+
 def begin(
     session: Session,
     *,
     learner_id: int,
-    link_id: int,
+    link: LinkRow,
     case: Case,
     number: int,
     now: datetime,
     preview: bool,
     test_user: bool,
-) -> int | None:
-    """Insert attempt ``number``; None when another request inserted it first (a double click
-    on "Begin"): the caller then resumes that one."""
+) -> AttemptRow | None:
+    """Insert attempt ``number`` and return it as stored; None when another request inserted
+    it first (a double click on "Begin"): the caller then resumes that one."""
     module: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    state = start(case).to_json()
     statement = (
         module.insert(TABLE)
         .values(
             learner_id=learner_id,
-            resource_link_id=link_id,
+            resource_link_id=link.id,
             number=number,
             case_id=case.id,
             case_version=case.version,
-            state=start(case).to_json(),
+            state=state,
             step=0,
             step_times=[],
             status=IN_PROGRESS,
@@ -182,7 +208,16 @@ def begin(
         .on_conflict_do_nothing(index_elements=["learner_id", "resource_link_id", "number"])
         .returning(TABLE.c.id)
     )
-    return session.connection().execute(statement).scalar()
+    attempt_id = session.connection().execute(statement).scalar()
+    if attempt_id is None:
+        return None
+    return AttemptRow(
+        id=attempt_id, learner_id=learner_id, resource_link_id=link.id, number=number,
+        case_id=case.id, case_version=case.version, state=state, step=0, step_times=[],
+        status=IN_PROGRESS, score=None, scores=None, critical=False, preview=preview,
+        started_at=now, completed_at=None, link_settings=link.settings,
+        default_country=link.default_country,
+    )  # fmt: skip
 
 
 def close(session: Session, attempt_id: int, now: datetime) -> None:

@@ -23,6 +23,7 @@ from lti_tool.grading import worker as grade_worker
 from lti_tool.i18n import case_text
 from lti_tool.learner import attempts
 from lti_tool.learner import bp
+from lti_tool.learner import page_parts
 from lti_tool.learner.attempts import AttemptRow
 from lti_tool.learner.attempts import Outcome
 from lti_tool.learner.links import LinkRow
@@ -38,6 +39,7 @@ from lti_tool.simulation import StateInvalid
 from lti_tool.simulation import debrief
 from lti_tool.simulation import is_finished
 from lti_tool.simulation import offered_choices
+from lti_tool.simulation import start
 
 HELPERS = {
     "md": case_text.markdown,
@@ -77,11 +79,15 @@ def case_start_page(notice: str | None = None, status: int = 200) -> Response:
     link, case, policy = found
     launch = current_launch()
     past = attempts.history(get_session(), launch.learner_id, link.id)
+    about, content_note = page_parts.case_about(case, policy, past.count,
+                                                case_text.current_locale())  # fmt: skip
     return _page(
         "learner/case_start.html",
         "case-start",
         status,
         case=case,
+        about=about,
+        content_note=content_note,
         link=link,
         policy=policy,
         open_attempt=past.open_id,
@@ -109,6 +115,8 @@ def _scene(
     if is_finished(case, state):
         return _debrief(case, attempt, state)
     node = case.nodes[state.node_id]
+    narrative, choice_buttons = page_parts.scene_text(case, node, offered_choices(case, state),
+                                           case_text.current_locale())  # fmt: skip
     return _page(
         "learner/scene.html",
         "scene",
@@ -116,7 +124,8 @@ def _scene(
         case=case,
         attempt=attempt,
         node=node,
-        choices=offered_choices(case, state),
+        narrative=narrative,
+        choice_buttons=choice_buttons,
         decision=state.decisions_made + 1,
         step=state.decisions_made,
         notice=notice,
@@ -133,34 +142,39 @@ def begin() -> Response:
     link, case, policy = found
     launch = current_launch()
     session = get_session()
-    past = attempts.history(session, launch.learner_id, link.id)
-    current_id = past.open_id
-    if current_id is None:
-        if not policy.may_start_another(past.count):
-            return case_start_page(_("You have used all the attempts allowed for this activity."),
-                                   status=409)  # fmt: skip
-        now = utcnow()
-        attempt_id = attempts.begin(
-            session,
-            learner_id=launch.learner_id,
-            link_id=link.id,
-            case=case,
-            number=past.next_number,
-            now=now,
-            preview=launch.is_staff,
-            test_user=launch.is_test_user,
-        )
-        if attempt_id is not None and not launch.is_staff:
-            outbox.enqueue(session, link_id=link.id, learner_id=launch.learner_id,
-                           attempt_id=attempt_id, kind="started", now=now)  # fmt: skip
-        session.commit()
+    past = attempts.tally(session, launch.learner_id, link.id)
+    if past.open_id is not None:
+        current = attempts.load(session, past.open_id)
+        return _resume(case, current) if current is not None else case_start_page()
+    if not policy.may_start_another(past.count):
+        return case_start_page(_("You have used all the attempts allowed for this activity."),
+                               status=409)  # fmt: skip
+    now = utcnow()
+    attempt = attempts.begin(
+        session,
+        learner_id=launch.learner_id,
+        link=link,
+        case=case,
+        number=past.next_number,
+        now=now,
+        preview=launch.is_staff,
+        test_user=launch.is_test_user,
+    )
+    if attempt is None:  # a double click inserted this attempt first: resume that one
+        session.rollback()
+        open_id = attempts.tally(session, launch.learner_id, link.id).open_id
+        current = attempts.load(session, open_id) if open_id is not None else None
+        return _resume(case, current) if current is not None else case_start_page()
+    # "Started" tells the gradebook a first attempt is under way. Once the learner has a grade
+    # it is not sent again: a score without scoreGiven clears the grade in Moodle.
+    queued = not launch.is_staff and past.completed == 0 and outbox.enqueue(
+        session, link_id=link.id, learner_id=launch.learner_id, attempt_id=attempt.id,
+        kind="started", now=now,
+    )  # fmt: skip
+    session.commit()
+    if queued:
         grade_worker.wake(current_app)
-        # None: a double click inserted this attempt first; resume that one
-        current_id = attempt_id or attempts.history(session, launch.learner_id, link.id).open_id
-    current = attempts.load(session, current_id) if current_id is not None else None
-    if current is None:
-        return case_start_page()
-    return _resume(case, current)
+    return _scene(case, attempt, start(case))
 
 
 def _resume(case: Case, attempt: AttemptRow, notice: str | None = None) -> Response:
@@ -321,9 +335,11 @@ def _debrief(case: Case, attempt: AttemptRow, state: State | None = None) -> Res
     if not attempt.completed or not is_finished(case, state):
         return _scene(case, attempt, state)
     policy = AttemptPolicy.from_settings(attempt.link_settings)
-    past = attempts.history(get_session(), attempt.learner_id, attempt.resource_link_id)
+    past = attempts.tally(get_session(), attempt.learner_id, attempt.resource_link_id)
     country = _country(attempt.default_country)
     outcome = debrief(case, state)
+    locale = case_text.current_locale()
+    country_options, referral_contacts = page_parts.referrals(library().referrals, country, locale)
     return _page(
         "learner/debrief.html",
         "debrief",
@@ -334,9 +350,11 @@ def _debrief(case: Case, attempt: AttemptRow, state: State | None = None) -> Res
         ending=case.nodes[state.node_id],
         policy=policy,
         may_start=policy.may_start_another(past.count) and past.open_id is None,
-        countries=library().referrals,
         country=country,
-        directory=library().referrals.get(country or ""),
+        path_items=page_parts.debrief_steps(case, outcome.steps, locale),
+        country_options=country_options,
+        referral_contacts=referral_contacts,
+        source_list=page_parts.sources(case),
     )
 
 

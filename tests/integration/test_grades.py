@@ -76,6 +76,27 @@ def test_started_then_completed_attempt_appears_in_the_gradebook(tool):
     assert {d.status for d in deliveries(tool)} == {"delivered"}
 
 
+def test_beginning_again_keeps_the_grade_already_given(tool):
+    """A score without scoreGiven clears the learner's grade in Moodle: once a grade is
+    given, beginning another attempt sends nothing until that attempt is completed."""
+    learner = Learner(tool, name="Keeps Grade")
+    learner.play(PATHS["referral-made"])
+    while deliver(tool):
+        pass
+    learner.click("/play/start")
+    assert 'data-page="scene"' in learner.page.text
+    while deliver(tool):
+        pass
+
+    scores = gradebook_scores(tool)
+    assert [s.activity_progress for s in scores] == ["Completed"]
+    assert scores[-1].score_given == 100.0
+    assert [(d.kind, d.status) for d in deliveries(tool)] == [
+        ("started", "superseded"),
+        ("completed", "delivered"),
+    ]
+
+
 def test_best_or_latest_attempt_decides_the_grade(tool):
     learner = Learner(tool, name="Two Attempts")
     learner.play(PATHS["referral-made"])

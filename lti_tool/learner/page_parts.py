@@ -1,0 +1,77 @@
+"""The parts of learner pages that everyone who sees them in one language sees alike: a scene's
+case text and choices, a debrief step's feedback, a country's referral contacts, a case's
+sources. Only forms (launch token, attempt, step) and scores differ between learners."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from collections.abc import Sequence
+
+from markupsafe import Markup
+
+from lti_tool import labels
+from lti_tool.fragments import rendered
+from lti_tool.i18n import case_text
+from lti_tool.learner.policy import AttemptPolicy
+from lti_tool.referrals import Directory
+from lti_tool.simulation import Case
+from lti_tool.simulation import Choice
+from lti_tool.simulation import DebriefStep
+from lti_tool.simulation import Node
+
+HELPERS = {"md": case_text.markdown, "tx": case_text.text, "il": case_text.inline,
+           "translate": case_text.translate, "REFERRAL_KINDS": labels.REFERRAL_KINDS}  # fmt: skip
+
+
+def scene_text(case: Case, node: Node, choices: Sequence[Choice], locale: str
+               ) -> tuple[Markup, Markup]:  # fmt: skip
+    """The narrative and the list of choice buttons of ``node`` in ``locale``."""
+    where = (case.id, case.version, node.id, locale)
+    narrative = rendered(("narrative", *where), "learner/_narrative.html",
+                         case=case, node=node, **HELPERS)  # fmt: skip
+    buttons = rendered(("choices", *where, tuple(choice.id for choice in choices)),
+                       "learner/_choices.html", case=case, node=node, choices=choices,
+                       **HELPERS)  # fmt: skip
+    return narrative, buttons
+
+
+def debrief_steps(case: Case, steps: Sequence[DebriefStep], locale: str) -> list[Markup]:
+    """One list item per decision: the choice, its feedback, and the best option there."""
+    return [_debrief_step(case, step, locale) for step in steps]
+
+
+def _debrief_step(case: Case, step: DebriefStep, locale: str) -> Markup:
+    key = ("debrief-step", case.id, case.version, step.node_id, step.choice_id, step.critical,
+           step.best_choice_ids, locale)  # fmt: skip
+    return rendered(key, "learner/_debrief_step.html", case=case, step=step,
+                    node=case.nodes[step.node_id], **HELPERS)  # fmt: skip
+
+
+def referrals(countries: Mapping[str, Directory], country: str | None, locale: str
+              ) -> tuple[Markup, Markup]:  # fmt: skip
+    """The country menu's options and the chosen country's contacts."""
+    options = rendered(("countries", country, locale), "learner/_country_options.html",
+                       countries=countries, country=country, **HELPERS)  # fmt: skip
+    directory = countries.get(country or "")
+    contacts = rendered(("referrals", country, locale), "learner/_referrals.html",
+                        directory=directory, **HELPERS)  # fmt: skip
+    return options, contacts
+
+
+def case_about(case: Case, policy: AttemptPolicy, attempts_used: int, locale: str
+               ) -> tuple[Markup, Markup]:  # fmt: skip
+    """The case start page's description of the case with what to expect, and its content
+    note."""
+    allowed = policy.attempts_allowed
+    used = attempts_used if allowed else None
+    about = rendered(("case-about", case.id, case.version, policy.feedback, allowed, used, locale),
+                     "learner/_case_about.html", case=case, feedback=policy.feedback,
+                     attempts_allowed=allowed, attempts_used=used, SETTINGS=labels.SETTINGS,
+                     **HELPERS)  # fmt: skip
+    note = rendered(("content-note", case.id, case.version, locale),
+                    "learner/_content_note.html", case=case, **HELPERS)  # fmt: skip
+    return about, note
+
+
+def sources(case: Case) -> Markup:
+    return rendered(("sources", case.id, case.version), "learner/_sources.html", case=case)
