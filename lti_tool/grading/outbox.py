@@ -92,20 +92,16 @@ _TARGET = (
         Registration.auth_login_url,
         Platform.issuer,
         LearnerAccount.sub,
+        # what the score needs besides, in the same round trip
+        _LAST_STAMP.scalar_subquery().label("last_stamp"),
+        _BEST.scalar_subquery().label("best"),
+        _LATEST.scalar_subquery().label("latest"),
     )
     .join(Registration, Registration.id == ResourceLink.registration_id)
     .join(Platform, Platform.id == Registration.platform_id)
     .join(LearnerAccount, LearnerAccount.id == bindparam("learner"))
     .where(ResourceLink.id == bindparam("link"))
 )
-
-
-def grade_for(session: Session, learner_id: int, link_id: int, policy: AttemptPolicy
-              ) -> float | None:  # fmt: skip
-    """The grade the link's policy gives, in [0, 1]: the best completed attempt, or the
-    latest (previews never count)."""
-    query = _LATEST if policy.grade_from == "latest" else _BEST
-    return session.connection().execute(query, {"learner": learner_id, "link": link_id}).scalar()
 
 
 def enqueue(
@@ -129,11 +125,10 @@ def enqueue(
     if not (target.lineitem_url or target.lineitems_url or target.found_lineitem_url):
         return None
     policy = AttemptPolicy.from_settings(target.settings)
-    last = db.execute(_LAST_STAMP, {"learner": learner_id, "link": link_id}).scalar()
-    stamp = next_timestamp(last, now)
+    stamp = next_timestamp(target.last_stamp, now)
     payload: dict[str, Any] = {"userId": target.sub, "timestamp": _iso(stamp)}
     if kind == "completed":
-        grade = grade_for(session, learner_id, link_id, policy)
+        grade = target.latest if policy.grade_from == "latest" else target.best
         if grade is None:
             return None
         payload.update(

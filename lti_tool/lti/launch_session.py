@@ -40,14 +40,16 @@ class AcceptedLaunch:
     token: str
 
 
-def set_page_launch(launch: LaunchRef, chosen_locale: str | None) -> str:
-    """Make ``launch`` the current one for this page and return a fresh token for its forms.
+def set_page_launch(launch: LaunchRef, chosen_locale: str | None, posted: str | None = None
+                    ) -> str:  # fmt: skip
+    """Make ``launch`` the current one for this page and return the token for its forms: the
+    ``posted`` one when given (still fresh), or a new one.
 
     ``chosen_locale`` is a language picked from the menu during this session; it wins over the
     language negotiated at launch."""
     g.launch = launch
     g.locale = chosen_locale or launch.locale
-    g.launch_token = tokens.issue(launch, chosen_locale)
+    g.launch_token = posted or tokens.issue(launch, chosen_locale)
     return str(g.launch_token)
 
 
@@ -87,7 +89,8 @@ def launch_required(view: F) -> F:
             remember_language(session, token.launch.learner_id, switch)
             session.commit()
         g.language_switch = bool(switch)
-        set_page_launch(token.launch, chosen)
+        set_page_launch(token.launch, chosen,
+                        token.raw if tokens.reusable(token, chosen) else None)  # fmt: skip
         return view(*args, **kwargs)
 
     return wrapped  # type: ignore[return-value]

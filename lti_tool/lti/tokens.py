@@ -11,6 +11,8 @@ needs no database read to know its launch.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
@@ -85,10 +87,17 @@ class LaunchRef:
         )
 
 
+# A page re-issues the token it was posted only when that one is older than this: the expiry
+# still slides while the learner works, and most pages skip the signing.
+REISSUE_AFTER_SECONDS = 60
+
+
 @dataclass(frozen=True, slots=True)
 class LaunchToken:
     launch: LaunchRef
     chosen_locale: str | None  # picked from the language menu during this session
+    raw: str
+    issued_at: datetime
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -107,7 +116,9 @@ def verify(raw: str | None) -> LaunchToken:
     if not raw or len(raw) > MAX_LENGTH:
         raise LaunchTokenInvalid(expired=False)
     try:
-        data = _serializer().loads(raw, max_age=current_app.config["LAUNCH_TOKEN_TTL_SECONDS"])
+        data, issued_at = _serializer().loads(
+            raw, max_age=current_app.config["LAUNCH_TOKEN_TTL_SECONDS"], return_timestamp=True
+        )
     except SignatureExpired as exc:
         raise LaunchTokenInvalid(expired=True) from exc
     except BadSignature as exc:
@@ -120,4 +131,10 @@ def verify(raw: str | None) -> LaunchToken:
             raise ValueError("bad locale")
     except ValueError as exc:
         raise LaunchTokenInvalid(expired=False) from exc
-    return LaunchToken(launch=launch, chosen_locale=data[1])
+    return LaunchToken(launch=launch, chosen_locale=data[1], raw=raw, issued_at=issued_at)
+
+
+def reusable(token: LaunchToken, chosen_locale: str | None) -> bool:
+    """Whether a page may carry ``token`` on instead of a fresh one."""
+    age = (datetime.now(UTC) - token.issued_at).total_seconds()
+    return chosen_locale == token.chosen_locale and 0 <= age < REISSUE_AFTER_SECONDS

@@ -279,6 +279,51 @@ def test_pages_need_the_launch_token(tool):
     assert page_of(no_token) == "error"
 
 
+def token_of(response: requests.Response) -> str:
+    return next(dict(f.fields)["lt"] for f in parse(response.text).forms if "lt" in dict(f.fields))
+
+
+def aged(token: str, tool, seconds: int) -> str:
+    """The same launch token, as if it had been issued ``seconds`` ago."""
+    import time
+
+    from itsdangerous import TimestampSigner
+    from itsdangerous import URLSafeTimedSerializer
+
+    class EarlierSigner(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time()) - seconds
+
+    secret = tool.app.config["SECRET_KEY"]
+    data = URLSafeTimedSerializer(secret, salt="launch-v2").loads(token)
+    return URLSafeTimedSerializer(secret, salt="launch-v2", signer=EarlierSigner).dumps(data)
+
+
+def test_a_fresh_launch_token_is_carried_on_and_an_older_one_renewed(tool):
+    learner = Learner(tool)
+    learner.click("/play/start")
+    scene_url = learner.page.url.replace("/play/start", "/play/scene")
+    attempt = str(attempts(tool)[0].id)
+
+    def scene_with(token: str) -> requests.Response:
+        return learner.browser.http.post(scene_url, data={"lt": token, "attempt": attempt},
+                                         timeout=10)  # fmt: skip
+
+    recent = aged(token_of(learner.page), tool, seconds=30)
+    carried = scene_with(recent)
+    assert page_of(carried) == "scene"
+    assert token_of(carried) == recent  # issued half a minute ago: no new signature needed
+
+    older = aged(recent, tool, seconds=120)
+    renewed = scene_with(older)
+    assert page_of(renewed) == "scene"
+    assert token_of(renewed) != older  # issued anew: the expiry slides on
+
+    learner.page = renewed
+    switched = learner.click("/play/scene", lang="fr")
+    assert token_of(switched) != token_of(renewed)  # a new language is a new token
+
+
 HOSTILE = (
     "<script>alert(1)</script> [click](javascript:alert(2)) <img src=x onerror=alert(3)> "
     "**strong** [source](https://www.iom.int/)"
