@@ -1,7 +1,11 @@
-"""The database: declarative base, engine and the per-request session.
+"""The database: declarative base, engine, the per-request session and connection.
 
-Services take a ``Session`` and only add/flush; the commit happens once, at the HTTP or CLI
-edge. The schema comes from Alembic migrations (``lti-tool db upgrade``), never ``create_all``.
+Services take a ``Session`` (or a ``Connection``) and only add/flush; the commit happens once,
+at the HTTP or CLI edge. Work that must be atomic across statements goes through the request's
+session. Reads, and writes of a single statement, may go through the request's *autocommit*
+connection instead (``get_connection``): each statement is its own transaction, which saves
+the ``BEGIN`` and ``COMMIT`` round trips on the learner's busiest pages.
+The schema comes from Alembic migrations (``lti-tool db upgrade``), never ``create_all``.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import ClassVar
 from flask import Flask
 from flask import current_app
 from flask import g
+from sqlalchemy import Connection
 from sqlalchemy import DateTime
 from sqlalchemy import Engine
 from sqlalchemy import MetaData
@@ -27,6 +32,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
+AUTOCOMMIT = "AUTOCOMMIT"
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -117,9 +123,11 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin_immediate(connection: Any) -> None:
+def _sqlite_begin_immediate(connection: Connection) -> None:
     # One writer at a time, decided at BEGIN: a deferred transaction that upgrades to a write
     # after another writer committed fails at once (SQLITE_BUSY_SNAPSHOT) instead of waiting.
+    if connection.get_execution_options().get("isolation_level") == AUTOCOMMIT:
+        return  # each statement is its own transaction
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
@@ -128,12 +136,21 @@ def init_app(app: Flask) -> None:
     app.extensions["lti_tool.engine"] = engine
     app.extensions["lti_tool.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)
+    app.teardown_appcontext(_close_connection)
 
 
 def get_session() -> Session:
     if "db_session" not in g:
         g.db_session = current_app.extensions["lti_tool.sessionmaker"]()
     return g.db_session
+
+
+def get_connection() -> Connection:
+    """This request's autocommit connection: for reads and single-statement writes only."""
+    if "db_connection" not in g:
+        engine: Engine = current_app.extensions["lti_tool.engine"]
+        g.db_connection = engine.connect().execution_options(isolation_level=AUTOCOMMIT)
+    return g.db_connection  # type: ignore[no-any-return]
 
 
 def new_session(app: Flask) -> Session:
@@ -147,3 +164,9 @@ def _close_session(exc: BaseException | None) -> None:
         if exc is not None:
             session.rollback()
         session.close()
+
+
+def _close_connection(exc: BaseException | None) -> None:
+    connection = g.pop("db_connection", None)
+    if connection is not None:
+        connection.close()

@@ -1,4 +1,6 @@
-"""Starting, resuming and playing attempts. Services take a Session and never commit."""
+"""Starting, resuming and playing attempts. Services take a Connection and never commit: the
+view passes its session's connection when statements must be atomic together, or the
+request's autocommit connection for reads and single-statement writes."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy import Table
 from sqlalchemy import bindparam
 from sqlalchemy import func
@@ -15,7 +18,6 @@ from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
-from sqlalchemy.orm import Session
 
 from lti_tool.learner.links import LinkRow
 from lti_tool.learner.models import CLOSED
@@ -106,8 +108,8 @@ class AttemptRow:
         return self.status == COMPLETED
 
 
-def load(session: Session, attempt_id: int) -> AttemptRow | None:
-    row = session.connection().execute(_BY_ID, {"id": attempt_id}).first()
+def load(db: Connection, attempt_id: int) -> AttemptRow | None:
+    row = db.execute(_BY_ID, {"id": attempt_id}).first()
     return AttemptRow(*row) if row else None
 
 
@@ -137,8 +139,8 @@ _HISTORY = (
 )
 
 
-def history(session: Session, learner_id: int, link_id: int) -> History:
-    rows = session.connection().execute(_HISTORY, {"learner": learner_id, "link": link_id}).all()
+def history(db: Connection, learner_id: int, link_id: int) -> History:
+    rows = db.execute(_HISTORY, {"learner": learner_id, "link": link_id}).all()
     open_ids = [r.id for r in rows if r.status == IN_PROGRESS]
     return History(
         count=sum(1 for r in rows if r.status != CLOSED),
@@ -166,14 +168,14 @@ _TALLY = select(
 ).where(TABLE.c.learner_id == bindparam("learner"), TABLE.c.resource_link_id == bindparam("link"))
 
 
-def tally(session: Session, learner_id: int, link_id: int) -> Tally:
-    row = session.connection().execute(_TALLY, {"learner": learner_id, "link": link_id}).one()
+def tally(db: Connection, learner_id: int, link_id: int) -> Tally:
+    row = db.execute(_TALLY, {"learner": learner_id, "link": link_id}).one()
     counting, highest, open_id, completed = row
     return Tally(int(counting), int(highest) + 1, open_id, int(completed))
 
 
 def begin(
-    session: Session,
+    db: Connection,
     *,
     learner_id: int,
     link: LinkRow,
@@ -185,7 +187,7 @@ def begin(
 ) -> AttemptRow | None:
     """Insert attempt ``number`` and return it as stored; None when another request inserted
     it first (a double click on "Begin"): the caller then resumes that one."""
-    module: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    module: Any = postgresql if db.dialect.name == "postgresql" else sqlite
     state = start(case).to_json()
     statement = (
         module.insert(TABLE)
@@ -208,7 +210,7 @@ def begin(
         .on_conflict_do_nothing(index_elements=["learner_id", "resource_link_id", "number"])
         .returning(TABLE.c.id)
     )
-    attempt_id = session.connection().execute(statement).scalar()
+    attempt_id = db.execute(statement).scalar()
     if attempt_id is None:
         return None
     return AttemptRow(
@@ -220,10 +222,10 @@ def begin(
     )  # fmt: skip
 
 
-def close(session: Session, attempt_id: int, now: datetime) -> None:
+def close(db: Connection, attempt_id: int, now: datetime) -> None:
     """Close an attempt in progress that can no longer continue (its case changed under it), so
     the learner can begin again; it does not count against the activity's attempt limit."""
-    session.connection().execute(
+    db.execute(
         update(TABLE)
         .where(TABLE.c.id == attempt_id, TABLE.c.status == IN_PROGRESS)
         .values(status=CLOSED, updated_at=now)
@@ -252,22 +254,32 @@ class ChoiceResult:
     attempt: AttemptRow | None = None  # the attempt as it now is
 
 
-def record_choice(
-    session: Session,
-    case: Case,
-    attempt: AttemptRow,
-    expected_step: int,
-    choice_id: str,
-    now: datetime,
-) -> ChoiceResult:
-    """Apply one choice if, and only if, the attempt is still at ``expected_step``."""
+@dataclass(frozen=True, slots=True)
+class PlannedChoice:
+    """A choice checked against the attempt as loaded, with what recording it will write."""
+
+    outcome: Outcome
+    state: State  # after the choice when it is offered, else as it stands
+    score: Score | None = None
+    values: dict[str, Any] | None = None
+
+    @property
+    def completes(self) -> bool:
+        return self.outcome is Outcome.COMPLETED
+
+
+def plan_choice(
+    case: Case, attempt: AttemptRow, expected_step: int, choice_id: str, now: datetime
+) -> PlannedChoice:
+    """Apply one choice to the attempt as loaded: STALE when the attempt has moved on from
+    ``expected_step``, NOT_OFFERED for a choice not on offer, else what ``record`` writes."""
     state = state_of(case, attempt)
     if attempt.status != IN_PROGRESS or attempt.step != expected_step:
-        return ChoiceResult(Outcome.STALE, state)
+        return PlannedChoice(Outcome.STALE, state)
     try:
         new_state = choose(case, state, choice_id)
     except (ChoiceNotOffered, CaseFinished):
-        return ChoiceResult(Outcome.NOT_OFFERED, state)
+        return PlannedChoice(Outcome.NOT_OFFERED, state)
     finished = is_finished(case, new_state)
     result = score(case, new_state) if finished else None
     elapsed = (now - attempt.started_at).total_seconds()
@@ -284,33 +296,31 @@ def record_choice(
         "b_critical": new_state.critical,
         "b_completed_at": now if finished else None,
     }
-    changed = session.connection().execute(_RECORD, values).rowcount
+    outcome = Outcome.COMPLETED if finished else Outcome.RECORDED
+    return PlannedChoice(outcome, new_state, result, values)
+
+
+def record(db: Connection, case: Case, attempt: AttemptRow, planned: PlannedChoice
+           ) -> ChoiceResult:  # fmt: skip
+    """Write a planned choice if, and only if, the attempt is still at the step it was planned
+    on (one conditional UPDATE: a double click or a second tab records it once)."""
+    values = planned.values
+    if values is None:
+        return ChoiceResult(planned.outcome, planned.state)
+    changed = db.execute(_RECORD, values).rowcount
     if changed != 1:  # another request recorded this step first
-        fresh = load(session, attempt.id)
+        fresh = load(db, attempt.id)
         assert fresh is not None
         return ChoiceResult(Outcome.STALE, state_of(case, fresh), attempt=fresh)
     updated = replace(
         attempt,
         state=values["b_state"],
-        step=expected_step + 1,
+        step=values["b_step"],
         step_times=values["b_step_times"],
         status=values["b_status"],
         score=values["b_score"],
         scores=values["b_scores"],
-        critical=new_state.critical,
+        critical=values["b_critical"],
         completed_at=values["b_completed_at"],
     )
-    outcome = Outcome.COMPLETED if finished else Outcome.RECORDED
-    return ChoiceResult(outcome, new_state, result, attempt=updated)
-
-
-def count(session: Session, learner_id: int, link_id: int) -> int:
-    return int(
-        session.connection()
-        .execute(
-            select(func.count()).where(
-                TABLE.c.learner_id == learner_id, TABLE.c.resource_link_id == link_id
-            )
-        )
-        .scalar_one()
-    )
+    return ChoiceResult(planned.outcome, planned.state, planned.score, attempt=updated)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy import bindparam
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from lti_tool.lti.models import Platform
 from lti_tool.lti.models import ResourceLink
@@ -34,6 +34,6 @@ class LinkRow:
     default_country: str | None
 
 
-def load_link(session: Session, link_id: int) -> LinkRow | None:
-    row = session.connection().execute(_BY_ID, {"id": link_id}).first()
+def load_link(db: Connection, link_id: int) -> LinkRow | None:
+    row = db.execute(_BY_ID, {"id": link_id}).first()
     return LinkRow(*row) if row else None

@@ -12,8 +12,10 @@ from flask import render_template
 from flask import request
 from flask_babel import format_percent
 from flask_babel import gettext as _
+from sqlalchemy.orm import Session
 
 from lti_tool import labels
+from lti_tool.db import get_connection
 from lti_tool.db import get_session
 from lti_tool.db import utcnow
 from lti_tool.errors import error_page
@@ -25,6 +27,7 @@ from lti_tool.learner import attempts
 from lti_tool.learner import bp
 from lti_tool.learner import page_parts
 from lti_tool.learner.attempts import AttemptRow
+from lti_tool.learner.attempts import ChoiceResult
 from lti_tool.learner.attempts import Outcome
 from lti_tool.learner.links import LinkRow
 from lti_tool.learner.links import load_link
@@ -63,7 +66,7 @@ def _context() -> tuple[LinkRow, Case, AttemptPolicy] | Response:
     if launch.resource_link_id is None:
         return error_page(400, _("This launch has no activity"),
                           _("Open the activity from your course page."))  # fmt: skip
-    link = load_link(get_session(), launch.resource_link_id)
+    link = load_link(get_connection(), launch.resource_link_id)
     if link is None:
         return error_page(404)
     case = library().case(link.case_id)
@@ -78,7 +81,7 @@ def case_start_page(notice: str | None = None, status: int = 200) -> Response:
         return found
     link, case, policy = found
     launch = current_launch()
-    past = attempts.history(get_session(), launch.learner_id, link.id)
+    past = attempts.history(get_connection(), launch.learner_id, link.id)
     about, content_note = page_parts.case_about(case, policy, past.count,
                                                 case_text.current_locale())  # fmt: skip
     return _page(
@@ -141,17 +144,22 @@ def begin() -> Response:
         return found
     link, case, policy = found
     launch = current_launch()
-    session = get_session()
-    past = attempts.tally(session, launch.learner_id, link.id)
+    db = get_connection()
+    past = attempts.tally(db, launch.learner_id, link.id)
     if past.open_id is not None:
-        current = attempts.load(session, past.open_id)
+        current = attempts.load(db, past.open_id)
         return _resume(case, current) if current is not None else case_start_page()
     if not policy.may_start_another(past.count):
         return case_start_page(_("You have used all the attempts allowed for this activity."),
                                status=409)  # fmt: skip
+    # "Started" tells the gradebook a first attempt is under way; it is written in the same
+    # transaction as the attempt. Once the learner has a grade it is not sent again: a score
+    # without scoreGiven clears the grade in Moodle.
+    announce = not launch.is_staff and past.completed == 0
+    session = get_session() if announce else None
     now = utcnow()
     attempt = attempts.begin(
-        session,
+        session.connection() if session else db,
         learner_id=launch.learner_id,
         link=link,
         case=case,
@@ -161,19 +169,17 @@ def begin() -> Response:
         test_user=launch.is_test_user,
     )
     if attempt is None:  # a double click inserted this attempt first: resume that one
-        session.rollback()
-        open_id = attempts.tally(session, launch.learner_id, link.id).open_id
-        current = attempts.load(session, open_id) if open_id is not None else None
+        if session:
+            session.rollback()
+        open_id = attempts.tally(db, launch.learner_id, link.id).open_id
+        current = attempts.load(db, open_id) if open_id is not None else None
         return _resume(case, current) if current is not None else case_start_page()
-    # "Started" tells the gradebook a first attempt is under way. Once the learner has a grade
-    # it is not sent again: a score without scoreGiven clears the grade in Moodle.
-    queued = not launch.is_staff and past.completed == 0 and outbox.enqueue(
-        session, link_id=link.id, learner_id=launch.learner_id, attempt_id=attempt.id,
-        kind="started", now=now,
-    )  # fmt: skip
-    session.commit()
-    if queued:
-        grade_worker.wake(current_app)
+    if session:
+        queued = outbox.enqueue(session, link_id=link.id, learner_id=launch.learner_id,
+                                attempt_id=attempt.id, kind="started", now=now)  # fmt: skip
+        session.commit()
+        if queued:
+            grade_worker.wake(current_app)
     return _scene(case, attempt, start(case))
 
 
@@ -187,9 +193,7 @@ def _resume(case: Case, attempt: AttemptRow, notice: str | None = None) -> Respo
 
 def _case_changed(attempt: AttemptRow) -> Response:
     """The attempt's path no longer exists in the case: close it and offer a new one."""
-    session = get_session()
-    attempts.close(session, attempt.id, utcnow())
-    session.commit()
+    attempts.close(get_connection(), attempt.id, utcnow())
     if attempt.completed:
         return case_start_page()
     return case_start_page(
@@ -204,7 +208,7 @@ def _own_attempt() -> tuple[Case, AttemptRow] | Response:
     if attempt_id is None:
         return error_page(400)
     launch = current_launch()
-    attempt = attempts.load(get_session(), attempt_id)
+    attempt = attempts.load(get_connection(), attempt_id)
     if (
         attempt is None
         or attempt.learner_id != launch.learner_id
@@ -241,37 +245,30 @@ def choose() -> Response:
     if expected_step is None:
         return error_page(400)
     choice_id = request.form.get("choice", "")
-    session = get_session()
     try:
-        result = attempts.record_choice(session, case, attempt, expected_step, choice_id, utcnow())
+        planned = attempts.plan_choice(case, attempt, expected_step, choice_id, utcnow())
     except StateInvalid:
         return _resume(case, attempt)
+    if planned.outcome is Outcome.NOT_OFFERED:
+        return _scene(case, attempt, planned.state,
+                      _("That choice is not available at this point. Please choose again."),
+                      status=400, error=True)  # fmt: skip
+    grade = planned.completes and not attempt.preview and planned.score is not None
+    if not grade:  # one conditional UPDATE, atomic by itself
+        result = attempts.record(get_connection(), case, attempt, planned)
+    else:  # the completed attempt and its score are written together
+        session = get_session()
+        result = attempts.record(session.connection(), case, attempt, planned)
+        if result.outcome is Outcome.COMPLETED:
+            _queue_grade(session, case, attempt, result)
+        session.commit()
+        grade_worker.wake(current_app)
     if result.outcome is Outcome.STALE:
         fresh = result.attempt or attempt
         if fresh.completed:
             return _debrief(case, fresh, result.state)
         return _scene(case, fresh, result.state,
                       _("Your choice at this step was already recorded; here is where you are now."))  # fmt: skip
-    if result.outcome is Outcome.NOT_OFFERED:
-        return _scene(case, attempt, result.state,
-                      _("That choice is not available at this point. Please choose again."),
-                      status=400, error=True)  # fmt: skip
-    if result.outcome is Outcome.COMPLETED and not attempt.preview and result.score is not None:
-        outbox.enqueue(
-            session,
-            link_id=attempt.resource_link_id,
-            learner_id=attempt.learner_id,
-            attempt_id=attempt.id,
-            kind="completed",
-            now=utcnow(),
-            comment=_("%(title)s: %(score)s in attempt %(number)s",
-                      title=case_text.text(case, "title", case.title),
-                      score=format_percent(result.score.overall, "#,##0%"),
-                      number=attempt.number),
-            launch_url=public_url("lti.launch"),
-        )  # fmt: skip
-    session.commit()
-    grade_worker.wake(current_app)
     refreshed = result.attempt
     assert refreshed is not None
     if AttemptPolicy.from_settings(attempt.link_settings).feedback == "each":
@@ -283,6 +280,24 @@ def choose() -> Response:
     if refreshed.completed:
         return _debrief(case, refreshed, result.state)
     return _scene(case, refreshed, result.state)
+
+
+def _queue_grade(session: Session, case: Case, attempt: AttemptRow, result: ChoiceResult
+                 ) -> None:  # fmt: skip
+    assert result.score is not None
+    outbox.enqueue(
+        session,
+        link_id=attempt.resource_link_id,
+        learner_id=attempt.learner_id,
+        attempt_id=attempt.id,
+        kind="completed",
+        now=utcnow(),
+        comment=_("%(title)s: %(score)s in attempt %(number)s",
+                  title=case_text.text(case, "title", case.title),
+                  score=format_percent(result.score.overall, "#,##0%"),
+                  number=attempt.number),
+        launch_url=public_url("lti.launch"),
+    )  # fmt: skip
 
 
 @bp.post("/feedback")
@@ -335,7 +350,7 @@ def _debrief(case: Case, attempt: AttemptRow, state: State | None = None) -> Res
     if not attempt.completed or not is_finished(case, state):
         return _scene(case, attempt, state)
     policy = AttemptPolicy.from_settings(attempt.link_settings)
-    past = attempts.tally(get_session(), attempt.learner_id, attempt.resource_link_id)
+    past = attempts.tally(get_connection(), attempt.learner_id, attempt.resource_link_id)
     country = _country(attempt.default_country)
     outcome = debrief(case, state)
     locale = case_text.current_locale()

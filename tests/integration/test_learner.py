@@ -358,10 +358,12 @@ def test_two_requests_recording_the_same_step_at_once_record_it_once(tool):
     learner.click("/play/start")
     (row,) = attempts(tool)
     with tool.app.app_context(), tool.session() as session:
-        loaded = attempt_store.load(session, row.id)
+        db = session.connection()
+        loaded = attempt_store.load(db, row.id)
         case = library().case(loaded.case_id)
-        first = attempt_store.record_choice(session, case, loaded, 0, "private-exam", utcnow())
-        second = attempt_store.record_choice(session, case, loaded, 0, "private-exam", utcnow())
+        plans = [attempt_store.plan_choice(case, loaded, 0, "private-exam", utcnow())
+                 for _ in range(2)]  # fmt: skip
+        first, second = (attempt_store.record(db, case, loaded, plan) for plan in plans)
         session.commit()
 
     assert first.outcome is Outcome.RECORDED
