@@ -174,6 +174,21 @@ def tally(db: Connection, learner_id: int, link_id: int) -> Tally:
     return Tally(int(counting), int(highest) + 1, open_id, int(completed))
 
 
+_INSERTS: dict[str, Any] = {}
+
+
+def _insert_statement(dialect: str) -> Any:
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING id`` for a new attempt, built once."""
+    if dialect not in _INSERTS:
+        module: Any = postgresql if dialect == "postgresql" else sqlite
+        _INSERTS[dialect] = (
+            module.insert(TABLE)
+            .on_conflict_do_nothing(index_elements=["learner_id", "resource_link_id", "number"])
+            .returning(TABLE.c.id)
+        )
+    return _INSERTS[dialect]
+
+
 def begin(
     db: Connection,
     *,
@@ -187,30 +202,14 @@ def begin(
 ) -> AttemptRow | None:
     """Insert attempt ``number`` and return it as stored; None when another request inserted
     it first (a double click on "Begin"): the caller then resumes that one."""
-    module: Any = postgresql if db.dialect.name == "postgresql" else sqlite
     state = start(case).to_json()
-    statement = (
-        module.insert(TABLE)
-        .values(
-            learner_id=learner_id,
-            resource_link_id=link.id,
-            number=number,
-            case_id=case.id,
-            case_version=case.version,
-            state=state,
-            step=0,
-            step_times=[],
-            status=IN_PROGRESS,
-            critical=False,
-            preview=preview,
-            test_user=test_user,
-            started_at=now,
-            updated_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["learner_id", "resource_link_id", "number"])
-        .returning(TABLE.c.id)
-    )
-    attempt_id = db.execute(statement).scalar()
+    values = {
+        "learner_id": learner_id, "resource_link_id": link.id, "number": number,
+        "case_id": case.id, "case_version": case.version, "state": state, "step": 0,
+        "step_times": [], "status": IN_PROGRESS, "critical": False, "preview": preview,
+        "test_user": test_user, "started_at": now, "updated_at": now,
+    }  # fmt: skip
+    attempt_id = db.execute(_insert_statement(db.dialect.name), values).scalar()
     if attempt_id is None:
         return None
     return AttemptRow(
