@@ -11,6 +11,7 @@ from flask import Flask
 from flask.typing import ResponseReturnValue
 
 from lti_tool import config
+from lti_tool import cookie_session
 from lti_tool import db
 from lti_tool import errors
 from lti_tool import i18n
@@ -37,6 +38,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    cookie_session.init_app(app)
     errors.init_app(app)
     _blueprints(app)
     config.validate(app)
