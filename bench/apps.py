@@ -26,23 +26,27 @@ def tool_app() -> Flask:
     return create_app()
 
 
+FLOOR_ROWS = 16  # a row per learner, as the tool's attempts are
+FLOOR_TABLE = (
+    "CREATE TABLE IF NOT EXISTS bench_floor (id int PRIMARY KEY, step int NOT NULL, state text)",
+    "DELETE FROM bench_floor",
+)
+
+
 def floor_app() -> Flask:
     """The least any recorded step can do: read one row and conditionally update it in
     PostgreSQL through SQLAlchemy Core (no transaction block: two autocommitted statements),
     then answer a small page. Run beside the bare app, it shows how much of the budget the
-    database round trips alone take on this machine."""
+    database round trips alone take on this machine. Its table is made before the workers
+    start (``FLOOR_TABLE``)."""
     import os
+    import random
 
     from sqlalchemy import create_engine
     from sqlalchemy import text
 
     engine = create_engine(os.environ["BENCH_FLOOR_DATABASE_URL"], pool_size=5,
                            isolation_level="AUTOCOMMIT")  # fmt: skip
-    with engine.connect() as connection:
-        connection.execute(text("CREATE TABLE IF NOT EXISTS bench_floor "
-                                "(id int PRIMARY KEY, step int NOT NULL, state text)"))  # fmt: skip
-        connection.execute(text("INSERT INTO bench_floor VALUES (1, 0, '{}') "
-                                "ON CONFLICT (id) DO NOTHING"))  # fmt: skip
     read = text("SELECT id, step, state FROM bench_floor WHERE id = :id")
     write = text(
         "UPDATE bench_floor SET step = :next, state = :state WHERE id = :id AND step = :step"
@@ -55,9 +59,10 @@ def floor_app() -> Flask:
 
     @app.post("/")
     def post() -> str:
+        key = random.randint(1, FLOOR_ROWS)
         with engine.connect() as connection:
-            row = connection.execute(read, {"id": 1}).one()
-            connection.execute(write, {"id": 1, "step": row.step, "next": row.step + 1,
+            row = connection.execute(read, {"id": key}).one()
+            connection.execute(write, {"id": key, "step": row.step, "next": row.step + 1,
                                        "state": '{"path": []}'})  # fmt: skip
         return "<!doctype html><html lang=en><title>ok</title><p>Hello</p></html>"
 

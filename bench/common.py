@@ -220,6 +220,19 @@ def floor_baseline(levels: list[int], duration: float, workers: int, database: s
         if response.status_code != 200:
             raise RuntimeError("floor")
 
+    from sqlalchemy import create_engine
+    from sqlalchemy import text
+
+    from bench.apps import FLOOR_ROWS
+    from bench.apps import FLOOR_TABLE
+
+    engine = create_engine(database)
+    with engine.begin() as connection:
+        for statement in FLOOR_TABLE:
+            connection.execute(text(statement))
+        connection.execute(text("INSERT INTO bench_floor (id, step, state) VALUES (:id, 0, '{}')"),
+                           [{"id": n} for n in range(1, FLOOR_ROWS + 1)])  # fmt: skip
+    engine.dispose()
     env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/root"),
            "BENCH_FLOOR_DATABASE_URL": database}  # fmt: skip
     with gunicorn("bench.apps:floor_app()", port, env, workers=workers) as server:
