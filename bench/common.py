@@ -62,6 +62,14 @@ def process_tree(pid: int) -> list[int]:
     return pids
 
 
+def machine_cpu_seconds() -> float:
+    """Busy CPU time of the whole machine, all cores (from /proc/stat)."""
+    with open("/proc/stat") as handle:
+        fields = [int(v) for v in handle.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_seconds(pid: int) -> float:
     """CPU time of a server: the process and its children (gunicorn master and workers)."""
     total = 0
@@ -110,6 +118,11 @@ class LoadResult:
     errors: int
     latencies: list[float]
     server_cpu: float
+    machine_cpu: float = 0.0  # every process on every core: load generator, platform, database
+
+    @property
+    def machine_cpu_per_op_ms(self) -> float:
+        return self.machine_cpu / max(self.count, 1) * 1000
 
     @property
     def rate(self) -> float:
@@ -168,18 +181,19 @@ def run_load(
         thread.start()
     time.sleep(warmup)
     cpu_before = cpu_seconds(server_pid)
+    machine_before = machine_cpu_seconds()
     started = time.perf_counter()
     measuring.set()
     time.sleep(duration)
     elapsed = time.perf_counter() - started
     cpu_after = cpu_seconds(server_pid)
+    machine_after = machine_cpu_seconds()
     for thread in threads:
         thread.join()
     if first_error:
         print(f"  first error at concurrency {concurrency}: {first_error[0]}")
-    return LoadResult(
-        concurrency, elapsed, len(latencies), errors[0], latencies, cpu_after - cpu_before
-    )
+    return LoadResult(concurrency, elapsed, len(latencies), errors[0], latencies,
+                      cpu_after - cpu_before, machine_after - machine_before)  # fmt: skip
 
 
 def median(values: list[float]) -> float:
@@ -242,7 +256,8 @@ def floor_baseline(levels: list[int], duration: float, workers: int, database: s
 def print_rows(title: str, rows: list[tuple[str, LoadResult]], unit: str = "op") -> None:
     print(f"\n{title}")
     print(f"{'server':<6} {'conc':>4} {unit + 's/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} "
-          f"{'CPU/' + unit + ' ms':>12}")  # fmt: skip
+          f"{'CPU/' + unit + ' ms':>12} {'machine CPU/' + unit:>16}")  # fmt: skip
     for name, result in rows:
         print(f"{name:<6} {result.concurrency:>4} {result.rate:>9.1f} {result.percentile(50):>8.1f} "
-              f"{result.percentile(99):>8.1f} {result.errors:>6} {result.cpu_per_op_ms:>12.3f}")  # fmt: skip
+              f"{result.percentile(99):>8.1f} {result.errors:>6} {result.cpu_per_op_ms:>12.3f} "
+              f"{result.machine_cpu_per_op_ms:>16.3f}")  # fmt: skip
