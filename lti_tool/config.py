@@ -93,18 +93,26 @@ def _derive(app: Flask) -> None:
 
 
 def _instance_secret(path: Path) -> str:
-    """Generate the secret once and keep it in the instance folder, readable by the owner only."""
+    """Generate the secret once and keep it in the instance folder, readable by the owner only.
+
+    Processes that start together (gunicorn's workers, two grade workers) must agree on it: the
+    secret is written whole to a file of this process's own, then linked into place, which
+    fails for all but the first; the others read the first one's, which is already complete."""
     try:
         return path.read_text().strip()
     except FileNotFoundError:
         pass
     value = secrets.token_urlsafe(48)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another worker won the race
-        return path.read_text().strip()
+    own = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(own, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(value)
+    try:
+        os.link(own, path)
+    except FileExistsError:  # another process won the race, with a whole secret
+        return path.read_text().strip()
+    finally:
+        own.unlink()
     return value
 
 

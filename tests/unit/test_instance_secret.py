@@ -1,0 +1,36 @@
+"""The secret generated into the instance folder when SECRET_KEY is unset: processes starting
+together (gunicorn workers, two `lti-tool grades work`) must all end up with the same, whole one."""
+
+from __future__ import annotations
+
+import multiprocessing
+from pathlib import Path
+
+from lti_tool.config import _instance_secret
+
+
+def _read_secret(path: str, start: multiprocessing.synchronize.Event, out: multiprocessing.Queue
+                 ) -> None:  # fmt: skip
+    start.wait()
+    out.put(_instance_secret(Path(path)))
+
+
+def test_processes_starting_together_share_one_whole_secret(tmp_path):
+    context = multiprocessing.get_context("fork")
+    for round_ in range(6):
+        path = tmp_path / f"secret_key_{round_}"
+        start, out = context.Event(), context.Queue()
+        processes = [context.Process(target=_read_secret, args=(str(path), start, out))
+                     for _ in range(12)]  # fmt: skip
+        for process in processes:
+            process.start()
+        start.set()
+        secrets = [out.get(timeout=30) for _ in processes]
+        for process in processes:
+            process.join(timeout=30)
+
+        assert len(set(secrets)) == 1, f"round {round_}: {sorted(set(secrets))}"
+        assert len(secrets[0]) >= 32
+        assert path.read_text() == secrets[0]
+        assert path.stat().st_mode & 0o777 == 0o600
+        assert [p.name for p in tmp_path.iterdir() if path.name in p.name] == [path.name]  # no leftovers
