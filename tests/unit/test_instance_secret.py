@@ -33,4 +33,5 @@ def test_processes_starting_together_share_one_whole_secret(tmp_path):
         assert len(secrets[0]) >= 32
         assert path.read_text() == secrets[0]
         assert path.stat().st_mode & 0o777 == 0o600
-        assert [p.name for p in tmp_path.iterdir() if path.name in p.name] == [path.name]  # no leftovers
+        leftovers = [p.name for p in tmp_path.iterdir() if path.name in p.name]
+        assert leftovers == [path.name]
