@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -104,16 +105,38 @@ def _instance_secret(path: Path) -> str:
         pass
     value = secrets.token_urlsafe(48)
     own = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(own, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(value)
+    _write_private(own, value)
     try:
         os.link(own, path)
     except FileExistsError:  # another process won the race, with a whole secret
         return path.read_text().strip()
+    except OSError:  # a filesystem without hard links: create it in place instead
+        return _create_in_place(path, value)
     finally:
         own.unlink()
     return value
+
+
+def _write_private(path: Path, value: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _create_in_place(path: Path, value: str, wait_seconds: float = 5.0) -> str:
+    try:
+        _write_private(path, value)
+        return value
+    except FileExistsError:
+        pass
+    deadline = time.monotonic() + wait_seconds
+    while True:  # the winner may still be writing it
+        found = path.read_text().strip()
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.01)
 
 
 def validate(app: Flask) -> None:

@@ -33,6 +33,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
 AUTOCOMMIT = "AUTOCOMMIT"
+SQLITE_AUTOCOMMIT = "lti_tool_autocommit"
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -126,8 +127,8 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 def _sqlite_begin_immediate(connection: Connection) -> None:
     # One writer at a time, decided at BEGIN: a deferred transaction that upgrades to a write
     # after another writer committed fails at once (SQLITE_BUSY_SNAPSHOT) instead of waiting.
-    if connection.get_execution_options().get("isolation_level") == AUTOCOMMIT:
-        return  # each statement is its own transaction
+    if connection.get_execution_options().get(SQLITE_AUTOCOMMIT):
+        return  # the driver runs each statement as its own transaction
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
@@ -146,11 +147,35 @@ def get_session() -> Session:
 
 
 def get_connection() -> Connection:
-    """This request's autocommit connection: for reads and single-statement writes only."""
+    """This request's autocommit connection: for reads and single-statement writes only.
+
+    A request holds at most one pooled connection at a time: before it uses its session, it
+    calls ``release_connection`` (or threads waiting for a second connection could take the
+    whole pool between them)."""
     if "db_connection" not in g:
         engine: Engine = current_app.extensions["lti_tool.engine"]
-        g.db_connection = engine.connect().execution_options(isolation_level=AUTOCOMMIT)
+        connection = engine.connect()
+        try:
+            if engine.dialect.name == "sqlite":
+                # the driver already autocommits (see _sqlite_pragmas); only BEGIN IMMEDIATE
+                # must stay away. An isolation level would be reset, and cost a PRAGMA, at
+                # every return to the pool.
+                connection = connection.execution_options(**{SQLITE_AUTOCOMMIT: True})
+            else:
+                connection = connection.execution_options(isolation_level=AUTOCOMMIT)
+        except BaseException:
+            connection.close()
+            raise
+        g.db_connection = connection
     return g.db_connection  # type: ignore[no-any-return]
+
+
+def release_connection() -> None:
+    """Give this request's autocommit connection back to the pool (it is taken again when
+    needed)."""
+    connection = g.pop("db_connection", None)
+    if connection is not None:
+        connection.close()
 
 
 def new_session(app: Flask) -> Session:
@@ -167,6 +192,4 @@ def _close_session(exc: BaseException | None) -> None:
 
 
 def _close_connection(exc: BaseException | None) -> None:
-    connection = g.pop("db_connection", None)
-    if connection is not None:
-        connection.close()
+    release_connection()

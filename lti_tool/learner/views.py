@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from lti_tool import labels
 from lti_tool.db import get_connection
 from lti_tool.db import get_session
+from lti_tool.db import release_connection
 from lti_tool.db import utcnow
 from lti_tool.errors import error_page
 from lti_tool.forms import posted_int
@@ -156,10 +157,13 @@ def begin() -> Response:
     # transaction as the attempt. Once the learner has a grade it is not sent again: a score
     # without scoreGiven clears the grade in Moodle.
     announce = not launch.is_staff and past.completed == 0
-    session = get_session() if announce else None
+    session = None
+    if announce:
+        release_connection()  # one pooled connection at a time
+        session = get_session()
     now = utcnow()
     attempt = attempts.begin(
-        session.connection() if session else db,
+        session.connection() if session else get_connection(),
         learner_id=launch.learner_id,
         link=link,
         case=case,
@@ -171,8 +175,8 @@ def begin() -> Response:
     if attempt is None:  # a double click inserted this attempt first: resume that one
         if session:
             session.rollback()
-        open_id = attempts.tally(db, launch.learner_id, link.id).open_id
-        current = attempts.load(db, open_id) if open_id is not None else None
+        open_id = attempts.tally(get_connection(), launch.learner_id, link.id).open_id
+        current = attempts.load(get_connection(), open_id) if open_id is not None else None
         return _resume(case, current) if current is not None else case_start_page()
     if session:
         queued = outbox.enqueue(session, link_id=link.id, learner_id=launch.learner_id,
@@ -257,6 +261,7 @@ def choose() -> Response:
     if not grade:  # one conditional UPDATE, atomic by itself
         result = attempts.record(get_connection(), case, attempt, planned)
     else:  # the completed attempt and its score are written together
+        release_connection()  # one pooled connection at a time
         session = get_session()
         result = attempts.record(session.connection(), case, attempt, planned)
         if result.outcome is Outcome.COMPLETED:

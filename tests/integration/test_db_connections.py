@@ -1,8 +1,10 @@
 """Pooled PostgreSQL connections: one the server dropped while it sat idle is replaced before a
-request uses it (checked only after idleness, not on every checkout). Always against the
-PostgreSQL server, which CI provides, whichever database the rest of the suite uses."""
+request uses it (checked only after idleness, not on every checkout). Run in the suite's
+PostgreSQL pass (``LTI_TOOL_TEST_DATABASE_URL``), as CI does; SQLite pools need no ping."""
 
 from __future__ import annotations
+
+import os
 
 import pytest
 from sqlalchemy import Engine
@@ -12,7 +14,10 @@ from sqlalchemy.exc import OperationalError
 
 from lti_tool.db import make_engine
 
-SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+SERVER = os.environ.get("LTI_TOOL_TEST_DATABASE_URL", "")
+pytestmark = pytest.mark.skipif(
+    not SERVER.startswith("postgresql"), reason="needs LTI_TOOL_TEST_DATABASE_URL (PostgreSQL)"
+)
 
 
 def backend_pid(engine: Engine) -> int:

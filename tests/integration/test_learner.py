@@ -3,11 +3,14 @@ stale and forged forms, attempt policies, and the debrief."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 import requests
 from sqlalchemy import select
 from sqlalchemy import update
 
+from lti_tool.grading.models import ScoreDelivery
 from lti_tool.learner.models import Attempt
 from lti_tool.lti.models import ResourceLink
 from tests.support.browsing import Browser
@@ -345,6 +348,69 @@ def test_case_text_is_rendered_as_safe_markdown(tool):
         assert 'href="javascript' not in html_out
         assert "<strong>strong</strong>" in html_out
         assert '<a href="https://www.iom.int/" rel="noopener noreferrer">source</a>' in html_out
+
+
+def test_a_request_holds_one_pooled_connection_at_a_time(tool):
+    """Taking a second connection while holding one can exhaust the pool when many requests
+    do it at once (each holding one, all waiting for another): a first attempt (begun with its
+    "Started" score) and a graded ending (the attempt with its score) release the page's
+    connection before they open a transaction."""
+    import threading
+    from collections import Counter
+
+    from sqlalchemy import event
+
+    engine = tool.app.extensions["lti_tool.engine"]
+    held: Counter[int] = Counter()
+    most = [0]
+
+    def checkout(*_: object) -> None:
+        held[threading.get_ident()] += 1
+        most[0] = max(most[0], held[threading.get_ident()])
+
+    def checkin(*_: object) -> None:
+        held[threading.get_ident()] -= 1
+
+    event.listen(engine, "checkout", checkout)
+    event.listen(engine, "checkin", checkin)
+    try:
+        learner = Learner(tool, name="One Connection")
+        learner.play(PATHS["referral-made"])
+        learner.click("/play/start")
+    finally:
+        event.remove(engine, "checkout", checkout)
+        event.remove(engine, "checkin", checkin)
+
+    assert page_of(learner.page) == "scene"
+    with tool.session() as session:
+        kinds = list(session.scalars(select(ScoreDelivery.kind).order_by(ScoreDelivery.id)))
+    assert kinds == ["started", "completed"]  # both transactions ran
+    assert most[0] == 1
+
+
+def test_many_clicks_on_begin_at_once_begin_one_attempt(tool):
+    """Eight tabs (or an impatient finger) posting "Begin" together: one attempt, one
+    "Started" score, and every click answered with that attempt's first scene."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    learner = Learner(tool, name="Eight Tabs")
+    form = next(f for f in parse(learner.page.text).forms if f.action.endswith("/play/start"))
+    url = requests.compat.urljoin(learner.page.url, form.action)
+    fields = dict(form.fields)
+    barrier = threading.Barrier(8)
+
+    def click(_: int) -> requests.Response:
+        barrier.wait(timeout=10)
+        return requests.post(url, data=fields, timeout=30)
+
+    with ThreadPoolExecutor(8) as pool:
+        pages = list(pool.map(click, range(8)))
+
+    assert [page.status_code for page in pages] == [200] * 8
+    assert {page_of(page) for page in pages} == {"scene"}
+    assert len(attempts(tool)) == 1
+    with tool.session() as session:
+        assert list(session.scalars(select(ScoreDelivery.kind))) == ["started"]
 
 
 def test_two_requests_recording_the_same_step_at_once_record_it_once(tool):

@@ -4,6 +4,7 @@ together (gunicorn workers, two `lti-tool grades work`) must all end up with the
 from __future__ import annotations
 
 import multiprocessing
+import os
 from pathlib import Path
 
 from lti_tool.config import _instance_secret
@@ -16,6 +17,20 @@ def _read_secret(path: str, start: multiprocessing.synchronize.Event, out: multi
 
 
 def test_processes_starting_together_share_one_whole_secret(tmp_path):
+    _race(tmp_path)
+
+
+def test_without_hard_links_they_still_share_one_whole_secret(tmp_path, monkeypatch):
+    """Some volumes (SMB, vfat) refuse hard links: the secret is then created in place."""
+
+    def no_links(source: object, target: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    _race(tmp_path)
+
+
+def _race(tmp_path: Path) -> None:
     context = multiprocessing.get_context("fork")
     for round_ in range(6):
         path = tmp_path / f"secret_key_{round_}"
