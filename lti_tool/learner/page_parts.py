@@ -16,6 +16,7 @@ from lti_tool.learner.policy import AttemptPolicy
 from lti_tool.referrals import Directory
 from lti_tool.simulation import Case
 from lti_tool.simulation import Choice
+from lti_tool.simulation import Debrief
 from lti_tool.simulation import DebriefStep
 from lti_tool.simulation import Node
 
@@ -33,6 +34,22 @@ def scene_text(case: Case, node: Node, choices: Sequence[Choice], locale: str
                        "learner/_choices.html", case=case, node=node, choices=choices,
                        **HELPERS)  # fmt: skip
     return narrative, buttons
+
+
+def debrief_outcome(case: Case, ending: Node, report: Debrief, locale: str
+                    ) -> tuple[Markup, Markup]:  # fmt: skip
+    """How the attempt ended with its score, and the indicators noticed and missed."""
+    score = report.score
+    points = tuple(sorted(score.earned.items()))
+    outcome = rendered(("debrief-outcome", case.id, case.version, ending.id, score.overall,
+                        score.critical, points, locale),
+                       "learner/_debrief_outcome.html", case=case, ending=ending, result=score,
+                       **HELPERS)  # fmt: skip
+    noticed, missed = tuple(report.indicators_noticed), tuple(report.indicators_missed)
+    indicators = rendered(("indicators", case.id, case.version, noticed, missed, locale),
+                          "learner/_indicators.html", case=case, noticed=noticed,
+                          missed=missed, **HELPERS)  # fmt: skip
+    return outcome, indicators
 
 
 def debrief_steps(case: Case, steps: Sequence[DebriefStep], locale: str) -> list[Markup]:

@@ -360,14 +360,15 @@ def _debrief(case: Case, attempt: AttemptRow, state: State | None = None) -> Res
     outcome = debrief(case, state)
     locale = case_text.current_locale()
     country_options, referral_contacts = page_parts.referrals(library().referrals, country, locale)
+    ending = case.nodes[state.node_id]
+    ending_and_score, indicators = page_parts.debrief_outcome(case, ending, outcome, locale)
     return _page(
         "learner/debrief.html",
         "debrief",
         case=case,
         attempt=attempt,
-        report=outcome,
-        result=outcome.score,
-        ending=case.nodes[state.node_id],
+        outcome=ending_and_score,
+        indicators=indicators,
         policy=policy,
         may_start=policy.may_start_another(past.count) and past.open_id is None,
         country=country,
