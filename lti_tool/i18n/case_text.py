@@ -40,11 +40,6 @@ def catalog(locale: str) -> Translations | NullTranslations:
         return _catalogs[locale]
 
 
-def current_locale() -> str:
-    """The language of this request's case texts."""
-    return _locale()
-
-
 def _locale() -> str:
     cached = g.get("_case_locale")
     if cached is None:

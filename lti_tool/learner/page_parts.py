@@ -20,8 +20,16 @@ from lti_tool.simulation import Debrief
 from lti_tool.simulation import DebriefStep
 from lti_tool.simulation import Node
 
-HELPERS = {"md": case_text.markdown, "tx": case_text.text, "il": case_text.inline,
-           "translate": case_text.translate, "REFERRAL_KINDS": labels.REFERRAL_KINDS}  # fmt: skip
+# what learner templates, whole pages and kept parts alike, call on
+HELPERS = {
+    "md": case_text.markdown,
+    "tx": case_text.text,
+    "il": case_text.inline,
+    "translate": case_text.translate,
+    "MODULES": labels.MODULES,
+    "SETTINGS": labels.SETTINGS,
+    "REFERRAL_KINDS": labels.REFERRAL_KINDS,
+}
 
 
 def scene_text(case: Case, node: Node, choices: Sequence[Choice], locale: str
@@ -83,8 +91,7 @@ def case_about(case: Case, policy: AttemptPolicy, attempts_used: int, locale: st
     used = attempts_used if allowed else None
     about = rendered(("case-about", case.id, case.version, policy.feedback, allowed, used, locale),
                      "learner/_case_about.html", case=case, feedback=policy.feedback,
-                     attempts_allowed=allowed, attempts_used=used, SETTINGS=labels.SETTINGS,
-                     **HELPERS)  # fmt: skip
+                     attempts_allowed=allowed, attempts_used=used, **HELPERS)  # fmt: skip
     note = rendered(("content-note", case.id, case.version, locale),
                     "learner/_content_note.html", case=case, **HELPERS)  # fmt: skip
     return about, note

@@ -24,6 +24,7 @@ from lti_tool.forms import posted_int
 from lti_tool.grading import outbox
 from lti_tool.grading import worker as grade_worker
 from lti_tool.i18n import case_text
+from lti_tool.i18n import current_locale
 from lti_tool.learner import attempts
 from lti_tool.learner import bp
 from lti_tool.learner import page_parts
@@ -32,6 +33,7 @@ from lti_tool.learner.attempts import ChoiceResult
 from lti_tool.learner.attempts import Outcome
 from lti_tool.learner.links import LinkRow
 from lti_tool.learner.links import load_link
+from lti_tool.learner.page_parts import HELPERS
 from lti_tool.learner.policy import AttemptPolicy
 from lti_tool.library import library
 from lti_tool.lti.launch_session import current_launch
@@ -44,16 +46,6 @@ from lti_tool.simulation import debrief
 from lti_tool.simulation import is_finished
 from lti_tool.simulation import offered_choices
 from lti_tool.simulation import start
-
-HELPERS = {
-    "md": case_text.markdown,
-    "tx": case_text.text,
-    "il": case_text.inline,
-    "translate": case_text.translate,
-    "MODULES": labels.MODULES,
-    "SETTINGS": labels.SETTINGS,
-    "REFERRAL_KINDS": labels.REFERRAL_KINDS,
-}
 
 
 def _page(template: str, page: str, status: int = 200, **context: Any) -> Response:
@@ -84,7 +76,7 @@ def case_start_page(notice: str | None = None, status: int = 200) -> Response:
     launch = current_launch()
     past = attempts.history(get_connection(), launch.learner_id, link.id)
     about, content_note = page_parts.case_about(case, policy, past.count,
-                                                case_text.current_locale())  # fmt: skip
+                                                current_locale())  # fmt: skip
     return _page(
         "learner/case_start.html",
         "case-start",
@@ -120,7 +112,7 @@ def _scene(
         return _debrief(case, attempt, state)
     node = case.nodes[state.node_id]
     narrative, choice_buttons = page_parts.scene_text(case, node, offered_choices(case, state),
-                                           case_text.current_locale())  # fmt: skip
+                                           current_locale())  # fmt: skip
     return _page(
         "learner/scene.html",
         "scene",
@@ -358,7 +350,7 @@ def _debrief(case: Case, attempt: AttemptRow, state: State | None = None) -> Res
     past = attempts.tally(get_connection(), attempt.learner_id, attempt.resource_link_id)
     country = _country(attempt.default_country)
     outcome = debrief(case, state)
-    locale = case_text.current_locale()
+    locale = current_locale()
     country_options, referral_contacts = page_parts.referrals(library().referrals, country, locale)
     ending = case.nodes[state.node_id]
     ending_and_score, indicators = page_parts.debrief_outcome(case, ending, outcome, locale)
