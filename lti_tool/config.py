@@ -99,10 +99,9 @@ def _instance_secret(path: Path) -> str:
     Processes that start together (gunicorn's workers, two grade workers) must agree on it: the
     secret is written whole to a file of this process's own, then linked into place, which
     fails for all but the first; the others read the first one's, which is already complete."""
-    try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        pass
+    found = _read_secret(path)
+    if found is not None:
+        return found
     value = secrets.token_urlsafe(48)
     own = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
     _write_private(own, value)
@@ -125,15 +124,24 @@ def _write_private(path: Path, value: str) -> None:
         os.fsync(handle.fileno())
 
 
-def _create_in_place(path: Path, value: str, wait_seconds: float = 5.0) -> str:
+def _create_in_place(path: Path, value: str) -> str:
     try:
         _write_private(path, value)
         return value
     except FileExistsError:
-        pass
+        return _read_secret(path) or ""
+
+
+def _read_secret(path: Path, wait_seconds: float = 5.0) -> str | None:
+    """The secret kept at `path`, or None when there is none yet. Where hard links are refused,
+    a process starting at the same moment may have created the file and not yet written it: an
+    empty file is read again until it is filled, for up to `wait_seconds`."""
     deadline = time.monotonic() + wait_seconds
-    while True:  # the winner may still be writing it
-        found = path.read_text().strip()
+    while True:
+        try:
+            found = path.read_text().strip()
+        except FileNotFoundError:
+            return None
         if found or time.monotonic() > deadline:
             return found
         time.sleep(0.01)
