@@ -62,6 +62,8 @@ def _logging(app: Flask) -> None:
 
 
 def _blueprints(app: Flask) -> None:
+    from lti_tool import canvas_config
+    from lti_tool import health
     from lti_tool import library
     from lti_tool import lti
     from lti_tool.learner import launch as learner_launch
@@ -69,6 +71,8 @@ def _blueprints(app: Flask) -> None:
 
     library.init_app(app)
     runtime.init_app(app)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(canvas_config.bp)
     app.register_blueprint(lti.bp)
     from lti_tool.grading import worker
     from lti_tool.instructor import launch as instructor_launch

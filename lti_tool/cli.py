@@ -78,6 +78,8 @@ def _print_tool_urls(base: str) -> None:
     click.echo(f"  Redirection URI / target link URI: {base}/lti/launch")
     click.echo(f"  Public keyset URL (JWKS):          {base}/lti/jwks.json")
     click.echo(f"  Deep linking / content selection:  {base}/lti/launch")
+    click.echo(f"  Canvas configuration URL (Developer Keys > LTI Key > Enter URL): "
+               f"{base}/lti/canvas.json")  # fmt: skip
 
 
 def _base_url_or_hint() -> str:

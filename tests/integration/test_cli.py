@@ -146,6 +146,7 @@ def test_urls_prints_what_the_admin_enters(cli_env):
     out = run(cli_env, "urls").stdout
     assert "Initiate login URL (OIDC login):   https://tool.example.org/lti/login" in out
     assert "Public keyset URL (JWKS):          https://tool.example.org/lti/jwks.json" in out
+    assert "Enter URL): https://tool.example.org/lti/canvas.json" in out
 
 
 def test_keys_generate_rotate_list(cli_env, tmp_path):

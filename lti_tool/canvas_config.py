@@ -1,0 +1,80 @@
+"""The tool's configuration in Canvas's JSON format, for *Developer Keys › + LTI Key › Method:
+Enter URL* (or *Paste JSON*): the same URLs ``lti-tool urls`` prints, the services' scopes and
+the two deep linking placements, so a Canvas administrator types one address instead of ten
+fields. Canvas documents the format in ``doc/api/lti_dev_key_config.md``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint
+from flask import Response
+from flask import jsonify
+from flask import request
+
+from lti_tool.grading.ags import SCOPE_LINEITEM
+from lti_tool.grading.ags import SCOPE_LINEITEM_READ
+from lti_tool.grading.ags import SCOPE_SCORE
+from lti_tool.instructor.roster import SCOPE as SCOPE_MEMBERSHIP
+from lti_tool.public_urls import tool_urls
+
+bp = Blueprint("canvas_config", __name__, url_prefix="/lti")
+log = logging.getLogger(__name__)
+
+PRIVACY_LEVELS = ("anonymous", "name_only", "email_only", "public")
+DEFAULT_PRIVACY_LEVEL = "anonymous"
+SCOPES = (SCOPE_LINEITEM, SCOPE_LINEITEM_READ, SCOPE_SCORE, SCOPE_MEMBERSHIP)
+# Modules › Add item › External tool, and Assignments › Submission type › External tool.
+DEEP_LINKING_PLACEMENTS = ("link_selection", "assignment_selection")
+TITLE = "AMELIE case simulations"
+DESCRIPTION = (
+    "Interactive branching case simulations from the AMELIE programme, for health professionals:"
+    " recognising the indicators of trafficking in human beings, speaking with the patient"
+    " safely, and referring. In English, Greek, Italian, German, Dutch and French; scores go to"
+    " the gradebook."
+)
+
+
+def canvas_configuration(privacy_level: str = DEFAULT_PRIVACY_LEVEL) -> dict[str, Any]:
+    if privacy_level not in PRIVACY_LEVELS:
+        raise ValueError(f"privacy_level must be one of {', '.join(PRIVACY_LEVELS)}")
+    urls = tool_urls()
+    placements = [
+        {"placement": placement, "message_type": "LtiDeepLinkingRequest",
+         "target_link_uri": urls["launch"], "text": TITLE}
+        for placement in DEEP_LINKING_PLACEMENTS
+    ]  # fmt: skip
+    extension = {
+        "platform": "canvas.instructure.com",
+        "domain": urlsplit(urls["launch"]).netloc,
+        "tool_id": "amelie-case-simulations",
+        "privacy_level": privacy_level,
+        "settings": {"text": TITLE, "placements": placements},
+    }
+    return {
+        "title": TITLE,
+        "description": DESCRIPTION,
+        "oidc_initiation_url": urls["login"],
+        "target_link_uri": urls["launch"],
+        "public_jwk_url": urls["jwks"],
+        "scopes": list(SCOPES),
+        "extensions": [extension],
+        "custom_fields": {},
+    }
+
+
+@bp.get("/canvas.json")
+def canvas_json() -> Response:
+    """``?privacy_level=name_only`` (or ``email_only``, ``public``) lets the tool see names: the
+    default, ``anonymous``, sends only the platform's user id."""
+    privacy_level = request.args.get("privacy_level", DEFAULT_PRIVACY_LEVEL)
+    if privacy_level not in PRIVACY_LEVELS:
+        log.info("Canvas configuration: unknown privacy_level refused")
+        response = jsonify(error=f"privacy_level must be one of {', '.join(PRIVACY_LEVELS)}")
+        response.status_code = 400
+        return response
+    response = jsonify(canvas_configuration(privacy_level))
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
