@@ -14,10 +14,10 @@ from flask import Response
 from flask import jsonify
 from flask import request
 
-from lti_tool.grading.ags import SCOPE_LINEITEM
-from lti_tool.grading.ags import SCOPE_LINEITEM_READ
-from lti_tool.grading.ags import SCOPE_SCORE
-from lti_tool.instructor.roster import SCOPE as SCOPE_MEMBERSHIP
+from lti_tool.lti.claims import TOOL_SCOPES
+from lti_tool.lti.tool_profile import CANVAS_DEEP_LINKING_PLACEMENTS
+from lti_tool.lti.tool_profile import DESCRIPTION
+from lti_tool.lti.tool_profile import TITLE
 from lti_tool.public_urls import tool_urls
 
 bp = Blueprint("canvas_config", __name__, url_prefix="/lti")
@@ -25,16 +25,6 @@ log = logging.getLogger(__name__)
 
 PRIVACY_LEVELS = ("anonymous", "name_only", "email_only", "public")
 DEFAULT_PRIVACY_LEVEL = "anonymous"
-SCOPES = (SCOPE_LINEITEM, SCOPE_LINEITEM_READ, SCOPE_SCORE, SCOPE_MEMBERSHIP)
-# Modules › Add item › External tool, and Assignments › Submission type › External tool.
-DEEP_LINKING_PLACEMENTS = ("link_selection", "assignment_selection")
-TITLE = "AMELIE case simulations"
-DESCRIPTION = (
-    "Interactive branching case simulations from the AMELIE programme, for health professionals:"
-    " recognising the indicators of trafficking in human beings, speaking with the patient"
-    " safely, and referring. In English, Greek, Italian, German, Dutch and French; scores go to"
-    " the gradebook."
-)
 
 
 def canvas_configuration(privacy_level: str = DEFAULT_PRIVACY_LEVEL) -> dict[str, Any]:
@@ -44,7 +34,7 @@ def canvas_configuration(privacy_level: str = DEFAULT_PRIVACY_LEVEL) -> dict[str
     placements = [
         {"placement": placement, "message_type": "LtiDeepLinkingRequest",
          "target_link_uri": urls["launch"], "text": TITLE}
-        for placement in DEEP_LINKING_PLACEMENTS
+        for placement in CANVAS_DEEP_LINKING_PLACEMENTS
     ]  # fmt: skip
     extension = {
         "platform": "canvas.instructure.com",
@@ -59,7 +49,7 @@ def canvas_configuration(privacy_level: str = DEFAULT_PRIVACY_LEVEL) -> dict[str
         "oidc_initiation_url": urls["login"],
         "target_link_uri": urls["launch"],
         "public_jwk_url": urls["jwks"],
-        "scopes": list(SCOPES),
+        "scopes": list(TOOL_SCOPES),
         "extensions": [extension],
         "custom_fields": {},
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -17,6 +18,7 @@ from lti_tool import migrate
 from lti_tool.app import create_app
 from lti_tool.db import new_session
 from lti_tool.lti import keys as tool_keys
+from lti_tool.lti.dynamic_registration import create_invite
 from lti_tool.lti.registrations import RegistrationError
 from lti_tool.lti.registrations import add_registration
 from lti_tool.lti.registrations import list_registrations
@@ -155,6 +157,29 @@ def platform_add(
         session.close()
     click.echo(f"registered {issuer} (client id {client_id})")
     _print_tool_urls(_base_url_or_hint())
+
+
+@platform.command("invite")
+@click.option("--name", default="", help="A name for administrators (the platform's by default).")
+@click.option("--hours", type=click.IntRange(1, 24 * 30), default=72, show_default=True,
+              help="How long the link can be used.")  # fmt: skip
+@with_appcontext
+def platform_invite(name: str, hours: int) -> None:
+    """Make a one-time link for LTI Dynamic Registration (Moodle, Canvas)."""
+    session = new_session(current_app)
+    try:
+        token = create_invite(session, name, timedelta(hours=hours))
+        session.commit()
+    finally:
+        session.close()
+    base = _base_url_or_hint()
+    click.echo(f"Registration link (one use, valid {hours} hours):")
+    click.echo(f"  {base}/lti/register/{token}")
+    click.echo("Enter it on the platform:")
+    click.echo("  Moodle: Site administration > Plugins > Activity modules > External tool > "
+               "Manage tools > Tool URL, then Add LTI Advantage")  # fmt: skip
+    click.echo("  Canvas: Admin > Developer Keys > + Developer Key > + LTI Registration")
+    click.echo("Keep it private: whoever has it can register a platform with the tool.")
 
 
 @platform.command("list")

@@ -69,8 +69,7 @@ def error_page(
     method and path only: never what was posted)."""
     if reference is None:
         reference = new_reference()
-        log.info("http %s ref=%s %s %s", status, reference, request.method,
-                 ascii(request.path[:200]))  # fmt: skip
+        log.info("http %s ref=%s %s %s", status, reference, request.method, _logged_path())
     default_title, default_message = GENERIC.get(status, GENERIC[400])
     # shown inside the LMS iframe too (an expired link, a page that no longer exists), but an
     # administration page is never framed
@@ -87,15 +86,21 @@ def error_page(
     return Response(body, status=status, mimetype="text/html")
 
 
+def _logged_path() -> str:
+    """The route's pattern where it has variables (``/lti/register/<token>``: a registration
+    link is a secret), otherwise the path."""
+    rule = request.url_rule
+    where = rule.rule if rule is not None and rule.arguments else request.path
+    return ascii(where[:200])
+
+
 def _http_error(exc: HTTPException) -> Response:
     return error_page(exc.code or 500)
 
 
 def _unexpected(exc: Exception) -> Response:
     reference = new_reference()
-    log.exception(
-        "unexpected error ref=%s %s %s", reference, request.method, ascii(request.path[:200])
-    )
+    log.exception("unexpected error ref=%s %s %s", reference, request.method, _logged_path())
     return error_page(500, reference=reference)
 
 

@@ -17,13 +17,13 @@ import requests
 
 from lti_tool.db import utcnow
 from lti_tool.http import http_session
+from lti_tool.lti.claims import SCOPE_LINEITEM as SCOPE_LINEITEM
+from lti_tool.lti.claims import SCOPE_LINEITEM_READ as SCOPE_LINEITEM_READ
+from lti_tool.lti.claims import SCOPE_SCORE as SCOPE_SCORE
 
 SCORE_TYPE = "application/vnd.ims.lis.v1.score+json"
 LINEITEM_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
 LINEITEMS_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
-SCOPE_LINEITEM = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
-SCOPE_LINEITEM_READ = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly"
-SCOPE_SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 ERROR_TEXT_LIMIT = 500
 # rel="next" with plain quotes, typographic ones (Moodle has sent “next”, which arrive as UTF-8
 # bytes read as Latin-1), or none at all

@@ -11,10 +11,11 @@ from lti_tool.grading.ags import next_page
 from lti_tool.grading.tokens import TokenCache
 from lti_tool.grading.tokens import TokenError
 from lti_tool.http import http_session
+from lti_tool.lti.claims import SCOPE_MEMBERSHIP
 from lti_tool.lti.claims import parse_role
 from lti_tool.lti.registrations import RegistrationRecord
 
-SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
+SCOPE = SCOPE_MEMBERSHIP
 MEMBERSHIPS = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
 MAX_PAGES = 100
 

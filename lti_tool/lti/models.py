@@ -125,3 +125,20 @@ class ResourceLink(Base):
     # a line item the tool found or created when the launch named only the container
     found_lineitem_url: Mapped[str | None] = mapped_column(URL)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RegistrationInvite(Base):
+    """A one-time link an administrator hands to an LMS administrator for LTI Dynamic
+    Registration. Only the token's SHA-256 is kept: the link itself is shown once."""
+
+    __tablename__ = "registration_invite"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    registration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("registration.id", ondelete="SET NULL")
+    )

@@ -1,0 +1,130 @@
+"""``/lti/register/<token>``: LTI Dynamic Registration, opened by the platform in its
+registration dialog (see ``dynamic_registration``). GET shows what will be registered; POST
+registers."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Response
+from flask import current_app
+from flask import render_template
+from flask import request
+from flask_babel import gettext as _
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.datastructures import MultiDict
+
+from lti_tool.db import get_session
+from lti_tool.errors import error_page
+from lti_tool.lti import bp
+from lti_tool.lti.dynamic_registration import RegistrationFailed
+from lti_tool.lti.dynamic_registration import claim_invite
+from lti_tool.lti.dynamic_registration import read_platform_configuration
+from lti_tool.lti.dynamic_registration import record_registration
+from lti_tool.lti.dynamic_registration import register_with_platform
+from lti_tool.lti.dynamic_registration import release_invite
+from lti_tool.lti.dynamic_registration import tool_configuration
+from lti_tool.lti.dynamic_registration import usable_invite
+from lti_tool.public_urls import tool_urls
+
+log = logging.getLogger(__name__)
+MAX_FIELD_LENGTH = 4096
+
+
+@bp.get("/register/<token>")
+def registration_page(token: str) -> Response | str:
+    if usable_invite(get_session(), token) is None:
+        return _invite_unusable()
+    config_url, registration_token = _parameters(request.args)
+    if not config_url:
+        return _not_from_a_platform()
+    try:
+        platform = read_platform_configuration(config_url, registration_token, _timeout())
+    except RegistrationFailed as failure:
+        return _failed(failure)
+    return render_template("lti/register.html", page="register", platform=platform,
+                           config_url=config_url,
+                           registration_token=registration_token or "")  # fmt: skip
+
+
+@bp.post("/register/<token>")
+def register(token: str) -> Response | str:
+    config_url, registration_token = _parameters(request.form)
+    if not config_url:
+        return _not_from_a_platform()
+    session = get_session()
+    invite = claim_invite(session, token)
+    if invite is None:
+        return _invite_unusable()
+    try:
+        platform = read_platform_configuration(config_url, registration_token, _timeout())
+        configuration = tool_configuration(platform, tool_urls(),
+                                           share_names=request.form.get("share_names") == "yes")  # fmt: skip
+        answer = register_with_platform(platform, registration_token, configuration, _timeout())
+    except RegistrationFailed as failure:
+        release_invite(session, invite.id)
+        return _failed(failure)
+    try:
+        record_registration(session, invite, platform, answer)
+        session.commit()
+    except SQLAlchemyError:
+        log.exception("dynamic registration: the platform registered the tool, but the "
+                      "registration could not be recorded")  # fmt: skip
+        release_invite(session, invite.id)
+        return error_page(500, _("The registration could not be saved"), _(
+            "The platform has registered the tool, but the tool could not record it. Remove the "
+            "tool on the platform's side and use the link again, or register it by hand."))  # fmt: skip
+    log.info("dynamic registration: registered %s (client id %s)", ascii(platform.issuer[:200]),
+             ascii(answer.client_id[:100]))  # fmt: skip
+    return render_template("lti/registered.html", page="registered", platform=platform,
+                           answer=answer)  # fmt: skip
+
+
+def _parameters(values: MultiDict[str, str]) -> tuple[str, str | None]:
+    config_url = values.get("openid_configuration", "")[:MAX_FIELD_LENGTH]
+    registration_token = values.get("registration_token", "")[:MAX_FIELD_LENGTH]
+    return config_url.strip(), registration_token.strip() or None
+
+
+def _timeout() -> float:
+    return float(current_app.config["HTTP_TIMEOUT_SECONDS"])
+
+
+def _invite_unusable() -> Response:
+    return error_page(404, _("This registration link cannot be used"), _(
+        "It may have been used already, or it has expired. Ask the tool's administrator for a "
+        "new one."))  # fmt: skip
+
+
+def _not_from_a_platform() -> Response:
+    return error_page(400, _("Open this link from your platform"), _(
+        "Enter it as the tool's registration URL on your platform: in Moodle, Manage tools › "
+        "Tool URL › Add LTI Advantage; in Canvas, Developer Keys › LTI Registration."))  # fmt: skip
+
+
+def _failed(failure: RegistrationFailed) -> Response:
+    log.info("dynamic registration refused: %s", failure.code)
+    messages = {
+        "configuration_url": (400, _("The platform's configuration address is not a web address.")),
+        "configuration_unreachable": (502, _("The platform's configuration could not be reached.")),
+        "configuration_refused": (502, _("The platform refused to give its configuration.")),
+        "configuration_not_json": (502, _("The platform's configuration could not be read.")),
+        "configuration_incomplete": (502, _("The platform's configuration lacks an address the tool needs.")),
+        "issuer_mismatch": (502, _("The platform's configuration names a platform on another site.")),
+        "registration_unreachable": (502, _("The platform's registration service could not be reached.")),
+        "registration_refused": (502, _("The platform refused the registration.")),
+        "registration_answer": (502, _("The platform's answer did not include a client ID.")),
+    }  # fmt: skip
+    status, message = messages.get(failure.code, (502, _("The registration failed.")))
+    return error_page(status, _("The tool could not be registered"), message,
+                      hint=_hint(failure))  # fmt: skip
+
+
+def _hint(failure: RegistrationFailed) -> str | None:
+    if failure.code == "configuration_incomplete":
+        return _("Missing or not a web address: %(field)s", field=failure.detail)
+    if failure.code == "configuration_refused":
+        return _("The platform answered with HTTP status %(status)s.", status=failure.detail)
+    if failure.code == "registration_refused":
+        return _("The platform said: %(text)s", text=failure.detail)
+    return None
