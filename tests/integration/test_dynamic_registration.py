@@ -1,0 +1,315 @@
+"""LTI Dynamic Registration, the tool's side, over real HTTP.
+
+The platforms that misbehave here (a configuration naming another site, a refused
+registration, an answer without a client id) are a small stand-in server: a remote party that
+answers what each test needs. The happy path against the sandbox platform is in
+``test_dynamic_registration_with_sandbox.py``."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import timedelta
+from html import unescape
+from typing import Any
+
+import pytest
+import requests
+from sqlalchemy import func
+from sqlalchemy import select
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request
+from werkzeug.wrappers import Response
+
+from lti_tool.http import USER_AGENT
+from lti_tool.lti.claims import TOOL_SCOPES
+from lti_tool.lti.dynamic_registration import TOOL_CONFIGURATION
+from lti_tool.lti.dynamic_registration import create_invite
+from lti_tool.lti.models import Platform
+from lti_tool.lti.models import Registration
+from lti_tool.lti.models import RegistrationInvite
+from tests.support.live import live_tool
+
+FORM_FIELD = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
+
+
+@dataclass
+class FakePlatform:
+    """Answers the configuration and registration requests as each test sets them up, and
+    keeps what the tool sent."""
+
+    url: str = ""
+    configuration: dict[str, Any] = field(default_factory=dict)
+    configuration_status: int = 200
+    configuration_body: bytes | None = None
+    registration_status: int = 200
+    registration_answer: Any = None
+    received: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)
+
+    def standard(self, **changes: Any) -> dict[str, Any]:
+        return {
+            "issuer": self.url,
+            "authorization_endpoint": self.url + "/auth",
+            "token_endpoint": self.url + "/token",
+            "jwks_uri": self.url + "/jwks",
+            "registration_endpoint": self.url + "/register",
+            "scopes_supported": ["openid", *TOOL_SCOPES],
+            "https://purl.imsglobal.org/spec/lti-platform-configuration": {
+                "product_family_code": "moodle"
+            },
+            **changes,
+        }
+
+    def __call__(self, environ: Any, start_response: Any) -> Any:
+        request = Request(environ)
+        self.received.append((request.path, dict(request.headers), request.get_data()))
+        if request.path == "/.well-known/openid-configuration":
+            body = self.configuration_body or json.dumps(self.configuration).encode()
+            response = Response(body, self.configuration_status, mimetype="application/json")
+        elif request.path == "/register":
+            answer = self.registration_answer
+            if answer is None:
+                sent = json.loads(request.get_data())
+                answer = {**sent, "client_id": "dr-client-7",
+                          TOOL_CONFIGURATION: {**sent[TOOL_CONFIGURATION],
+                                               "deployment_id": "7"}}  # fmt: skip
+            body = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
+            response = Response(body, self.registration_status, mimetype="application/json")
+        else:
+            response = Response("not found", 404)
+        return response(environ, start_response)
+
+
+@pytest.fixture
+def platform() -> Iterator[FakePlatform]:
+    fake = FakePlatform()
+    server = make_server("127.0.0.1", 0, fake, threaded=True)
+    fake.url = f"http://127.0.0.1:{server.server_port}"
+    fake.configuration = fake.standard()
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield fake
+    server.shutdown()
+    thread.join(timeout=10)
+    server.server_close()
+
+
+@pytest.fixture
+def plain_tool(database_url, tmp_path, keys_dir):
+    with live_tool(database_url, tmp_path, keys_dir, register=False) as tool:
+        yield tool
+
+
+def invite(tool: Any, name: str = "", hours: float = 1) -> str:
+    with tool.session() as session:
+        token = create_invite(session, name, timedelta(hours=hours))
+        session.commit()
+    return token
+
+
+def open_link(tool: Any, token: str, platform: FakePlatform,
+              registration_token: str | None = "reg-token-1",  # noqa: S107
+              ) -> requests.Response:  # fmt: skip
+    params = {"openid_configuration": platform.url + "/.well-known/openid-configuration"}
+    if registration_token:
+        params["registration_token"] = registration_token
+    return requests.get(f"{tool.base_url}/lti/register/{token}", params=params, timeout=10)
+
+
+def confirm(tool: Any, token: str, page: requests.Response, **extra: str) -> requests.Response:
+    fields = {name: unescape(value) for name, value in FORM_FIELD.findall(page.text)}
+    return requests.post(f"{tool.base_url}/lti/register/{token}", data={**fields, **extra},
+                         timeout=10)  # fmt: skip
+
+
+def registrations(tool: Any) -> list[tuple[str, str, list[str]]]:
+    with tool.session() as session:
+        return [
+            (reg.platform.issuer, reg.client_id, [d.deployment_id for d in reg.deployments])
+            for reg in session.scalars(select(Registration))
+        ]
+
+
+def test_a_platform_registers_the_tool_in_two_steps(plain_tool, platform, caplog):
+    caplog.set_level(logging.INFO, logger="lti_tool")
+    token = invite(plain_tool, name="Our Moodle")
+
+    page = open_link(plain_tool, token, platform)
+    assert page.status_code == 200
+    assert 'data-page="register"' in page.text
+    assert platform.url in page.text
+    assert registrations(plain_tool) == []  # showing the page registers nothing
+
+    done = confirm(plain_tool, token, page)
+    assert done.status_code == 200, done.text
+    assert 'data-page="registered"' in done.text and "dr-client-7" in done.text
+    assert registrations(plain_tool) == [(platform.url, "dr-client-7", ["7"])]
+    with plain_tool.session() as session:
+        assert session.scalar(select(Platform.name)) == "Our Moodle"
+        reg = session.scalar(select(Registration))
+        assert (reg.auth_login_url, reg.auth_token_url, reg.key_set_url) == (
+            platform.url + "/auth", platform.url + "/token", platform.url + "/jwks")
+
+    # what the tool sent the platform (spec §3.3), with the registration token as bearer
+    config_request, registration_request = [r for r in platform.received if r[0] != "/"][-2:]
+    assert config_request[1]["Authorization"] == "Bearer reg-token-1"
+    path, headers, body = registration_request
+    assert path == "/register" and headers["Authorization"] == "Bearer reg-token-1"
+    assert headers["Content-Type"] == "application/json"
+    assert headers["User-Agent"] == USER_AGENT
+    sent = json.loads(body)
+    assert sent["initiate_login_uri"] == plain_tool.base_url + "/lti/login"
+    assert sent["redirect_uris"] == [plain_tool.base_url + "/lti/launch"]
+    assert sent["jwks_uri"] == plain_tool.base_url + "/lti/jwks.json"
+    assert sent["token_endpoint_auth_method"] == "private_key_jwt"
+    assert set(sent["grant_types"]) == {"implicit", "client_credentials"}
+    assert set(sent["scope"].split()) == set(TOOL_SCOPES)
+    tool_config = sent[TOOL_CONFIGURATION]
+    assert tool_config["messages"][0]["type"] == "LtiDeepLinkingRequest"
+    assert "name" not in tool_config["claims"]  # names only when the administrator asks
+    assert "placements" not in tool_config["messages"][0]  # Canvas's placements, not Moodle's
+
+    # the link was for one registration; the secrets never reach the log
+    assert open_link(plain_tool, token, platform).status_code == 404
+    ours = " ".join(r.getMessage() for r in caplog.records if r.name.startswith("lti_tool"))
+    assert "dynamic registration: registered" in ours
+    assert token not in ours and "reg-token-1" not in ours
+
+
+def test_names_scopes_and_canvas_placements_follow_the_administrator_and_the_platform(
+    plain_tool, platform
+):
+    platform.configuration = platform.standard(
+        scopes_supported=[TOOL_SCOPES[2]],
+        **{"https://purl.imsglobal.org/spec/lti-platform-configuration":
+           {"product_family_code": "canvas"}},
+    )  # fmt: skip
+    platform.registration_answer = {"client_id": 10000000000042}  # Canvas: no deployment yet
+    token = invite(plain_tool)
+    done = confirm(plain_tool, token, open_link(plain_tool, token, platform), share_names="yes")
+    assert done.status_code == 200
+    sent = json.loads(platform.received[-1][2])
+    assert sent["scope"] == TOOL_SCOPES[2]  # only what the platform offers
+    assert {"name", "given_name", "family_name"} <= set(sent[TOOL_CONFIGURATION]["claims"])
+    assert sent[TOOL_CONFIGURATION]["messages"][0]["placements"] == [
+        "link_selection", "assignment_selection"]  # fmt: skip
+    assert registrations(plain_tool) == [(platform.url, "10000000000042", [])]
+
+
+@pytest.mark.parametrize(("change", "status", "words"), [
+    ({"issuer": "https://elsewhere.example.org"}, 502, "names a platform on another site"),
+    ({"jwks_uri": "ftp://x/jwks"}, 502, "Missing or not a web address: jwks_uri"),
+    ({"registration_endpoint": None}, 502, "Missing or not a web address: registration_endpoint"),
+    ({"token_endpoint": "http://[::1"}, 502, "Missing or not a web address: token_endpoint"),
+])  # fmt: skip
+def test_a_configuration_the_tool_cannot_trust_is_refused(plain_tool, platform, change, status,
+                                                          words):  # fmt: skip
+    platform.configuration = platform.standard(**change)
+    token = invite(plain_tool)
+    page = open_link(plain_tool, token, platform)
+    assert page.status_code == status
+    assert words in unescape(page.text)
+    assert 'data-page="error"' in page.text
+    assert registrations(plain_tool) == []
+
+
+@pytest.mark.parametrize(("body", "status", "words"), [
+    (b"<html>maintenance</html>", 200, "could not be read"),
+    (b"[1, 2]", 200, "could not be read"),
+    (b"{}", 503, "answered with HTTP status 503"),
+    (b"[" * 100000, 200, "could not be read"),
+])  # fmt: skip
+def test_a_configuration_that_is_not_one_is_refused(plain_tool, platform, body, status, words):
+    platform.configuration_body, platform.configuration_status = body, status
+    token = invite(plain_tool)
+    page = open_link(plain_tool, token, platform)
+    assert page.status_code == 502
+    assert words in unescape(page.text)
+
+
+def test_a_refused_registration_is_shown_and_the_link_can_be_used_again(plain_tool, platform):
+    platform.registration_status = 400
+    platform.registration_answer = {"error": "invalid_client_metadata",
+                                    "error_description": "<b>redirect_uris</b> not allowed"}  # fmt: skip
+    token = invite(plain_tool)
+    page = open_link(plain_tool, token, platform)
+    refused = confirm(plain_tool, token, page)
+    assert refused.status_code == 502
+    assert "The platform said: 400: &lt;b&gt;redirect_uris&lt;/b&gt; not allowed" in refused.text
+    assert registrations(plain_tool) == []
+
+    platform.registration_status, platform.registration_answer = 200, None
+    assert confirm(plain_tool, token, page).status_code == 200
+    assert [r[1] for r in registrations(plain_tool)] == ["dr-client-7"]
+
+
+@pytest.mark.parametrize("answer", [
+    {"client_id": ""}, {"client_id": ["x"]}, {"client_id": True}, {"client_id": "x" * 300},
+    b"not json", [1],
+])  # fmt: skip
+def test_an_answer_without_a_client_id_registers_nothing(plain_tool, platform, answer):
+    platform.registration_answer = answer
+    token = invite(plain_tool)
+    refused = confirm(plain_tool, token, open_link(plain_tool, token, platform))
+    assert refused.status_code == 502
+    assert "did not include a client ID" in unescape(refused.text)
+    assert registrations(plain_tool) == []
+
+
+def test_a_platform_that_does_not_answer_is_a_clear_error(plain_tool):
+    token = invite(plain_tool)
+    page = requests.get(f"{plain_tool.base_url}/lti/register/{token}", timeout=10,
+                        params={"openid_configuration": "http://127.0.0.1:9/config"})  # fmt: skip
+    assert page.status_code == 502
+    assert "could not be reached" in page.text
+
+
+@pytest.mark.parametrize("token", ["unknown", "x" * 500, "%C3%A9t%C3%A9"])
+def test_an_unknown_link_is_refused(plain_tool, platform, token):
+    page = requests.get(f"{plain_tool.base_url}/lti/register/{token}", timeout=10, params={
+        "openid_configuration": platform.url + "/.well-known/openid-configuration"})  # fmt: skip
+    assert page.status_code == 404
+    assert "This registration link cannot be used" in unescape(page.text)
+    assert platform.received == []  # an unknown link never makes the tool fetch anything
+
+
+def test_an_expired_link_is_refused(plain_tool, platform):
+    token = invite(plain_tool, hours=-1)
+    assert open_link(plain_tool, token, platform).status_code == 404
+    assert platform.received == []
+
+
+@pytest.mark.parametrize("params", [{}, {"openid_configuration": ""},
+                                    {"openid_configuration": "javascript:alert(1)"}])  # fmt: skip
+def test_a_link_opened_without_a_platform_explains_itself(plain_tool, params):
+    token = invite(plain_tool)
+    page = requests.get(f"{plain_tool.base_url}/lti/register/{token}", params=params, timeout=10)
+    assert page.status_code == 400
+    assert 'data-page="error"' in page.text
+
+
+def test_a_link_confirmed_twice_at_once_registers_once(plain_tool, platform):
+    token = invite(plain_tool)
+    page = open_link(plain_tool, token, platform)
+    barrier = threading.Barrier(6)
+    statuses: list[int] = []
+
+    def confirm_at_once() -> None:
+        barrier.wait()
+        statuses.append(confirm(plain_tool, token, page).status_code)
+
+    threads = [threading.Thread(target=confirm_at_once) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(statuses) == [200] + [404] * 5
+    assert sum(1 for r in platform.received if r[0] == "/register") == 1
+    with plain_tool.session() as session:
+        assert session.scalar(select(func.count()).select_from(RegistrationInvite)) == 1
+        assert session.scalar(select(RegistrationInvite.registration_id)) is not None
