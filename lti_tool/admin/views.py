@@ -24,10 +24,13 @@ from lti_tool.forms import posted_int
 from lti_tool.grading import outbox
 from lti_tool.grading import worker as grade_worker
 from lti_tool.lti import keys as tool_keys
+from lti_tool.lti.dynamic_registration import create_invite
 from lti_tool.lti.registrations import list_registrations
+from lti_tool.public_urls import public_url
 from lti_tool.public_urls import tool_urls
 
 log = logging.getLogger("lti_tool.admin")
+INVITE_LIFETIME = timedelta(hours=72)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -67,6 +70,23 @@ def logout() -> ResponseReturnValue:
 @bp.get("/")
 @auth.admin_required
 def overview() -> ResponseReturnValue:
+    return _overview(resent=request.args.get("resent", type=int))
+
+
+@bp.post("/invite")
+@auth.admin_required
+def invite() -> ResponseReturnValue:
+    """A one-time Dynamic Registration link, shown once on the page that answers this POST
+    (never in a URL, so never in a history or a log)."""
+    db = get_session()
+    name = request.form.get("name", "").strip()[:255]
+    token = create_invite(db, name, INVITE_LIFETIME)
+    db.commit()
+    log.info("admin made a registration link")
+    return _overview(new_link=public_url("lti.registration_page", token=token))
+
+
+def _overview(**extra: object) -> str:
     db = get_session()
     keys_dir = Path(current_app.config["KEYS_DIR"])
     grace = timedelta(hours=current_app.config["KEY_GRACE_HOURS"])
@@ -82,8 +102,10 @@ def overview() -> ResponseReturnValue:
         oldest_age=grades.oldest_pending_age(now),
         failures=outbox.failures(db),
         urls=tool_urls(),
+        canvas_url=public_url("canvas_config.canvas_json"),
+        invite_hours=int(INVITE_LIFETIME.total_seconds() // 3600),
         csrf=auth.csrf_token(),
-        resent=request.args.get("resent", type=int),
+        **extra,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 
@@ -142,3 +143,30 @@ def test_an_administration_error_page_is_not_framed(tool):
     assert answer.status_code == 404
     assert answer.headers["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in answer.headers["Content-Security-Policy"]
+
+
+def test_an_administrator_makes_a_registration_link_that_works_once_shown(tool, caplog):
+    caplog.set_level(logging.INFO, logger="lti_tool")
+    admin_user(tool)
+    http, overview = sign_in(tool)
+    assert tool.base_url + "/lti/canvas.json" in overview.text
+    form = next(f for f in parse(overview.text).forms if f.action.endswith("/admin/invite"))
+    made = http.post(tool.base_url + "/admin/invite", timeout=10,
+                     data={**form.fields, "name": "Our Moodle"})  # fmt: skip
+    assert made.status_code == 200
+    link = re.search(r"<code>(http[^<]*/lti/register/[^<]+)</code>", made.text).group(1)
+    assert link not in made.url  # shown on the page that answers the POST, never in a URL
+
+    without_platform = requests.get(link, timeout=10)
+    assert without_platform.status_code == 400  # a good link, opened without a platform
+    assert requests.get(link[:-2] + "xx", timeout=10).status_code == 404
+    ours = " ".join(r.getMessage() for r in caplog.records if r.name.startswith("lti_tool"))
+    assert "admin made a registration link" in ours
+    assert link.rsplit("/", 1)[1][:-2] not in ours
+
+
+def test_a_registration_link_needs_the_administrators_csrf_token(tool):
+    admin_user(tool)
+    http, _ = sign_in(tool)
+    refused = http.post(tool.base_url + "/admin/invite", data={"name": "x"}, timeout=10)
+    assert refused.status_code == 400
