@@ -3,7 +3,9 @@
 It has its own key and JWKS, an OIDC auth endpoint that signs id_tokens, an OAuth2 token
 endpoint that checks the tool's signed client assertion against the tool's published JWKS, AGS
 line items and scores, NRPS memberships, a Deep Linking return endpoint, a page to launch the
-tool in an iframe, and a gradebook. It talks to the tool over HTTP only, never by calling it.
+tool in an iframe, a gradebook, and the platform's side of LTI Dynamic Registration (an OpenID
+configuration, a registration endpoint and a page to start a registration). It talks to the
+tool over HTTP only, never by calling it.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ def init_app(app: Flask) -> None:
         session.commit()
     app.extensions["lti_tool.sandbox"] = SandboxState(sessions=sessions, tool_keys=ToolKeys())
     from lti_tool.sandbox import pages  # noqa: F401
+    from lti_tool.sandbox import registration  # noqa: F401
     from lti_tool.sandbox import services  # noqa: F401
 
     app.register_blueprint(bp)

@@ -7,7 +7,6 @@ import hashlib
 import secrets
 import time
 from typing import Any
-from urllib.parse import urlencode
 
 import jwt
 from flask import Response
@@ -17,12 +16,13 @@ from flask import render_template
 from flask import request
 from sqlalchemy import select
 
-from lti_tool.sandbox import CLIENT_ID
 from lti_tool.sandbox import CONTEXT_ID
 from lti_tool.sandbox import CONTEXT_TITLE
-from lti_tool.sandbox import DEPLOYMENT_ID
 from lti_tool.sandbox import bp
 from lti_tool.sandbox import state
+from lti_tool.sandbox.clients import ToolClient
+from lti_tool.sandbox.clients import current_client
+from lti_tool.sandbox.clients import with_query
 from lti_tool.sandbox.signing import sign
 from lti_tool.sandbox.store import SbLaunchRequest
 from lti_tool.sandbox.store import SbLineItem
@@ -55,14 +55,11 @@ AGS_SCOPES = [
     "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
     "https://purl.imsglobal.org/spec/lti-ags/scope/score",
 ]
+NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
 
 
 def issuer() -> str:
     return str(current_app.config.get("SANDBOX_ISSUER") or request.host_url + "sandbox").rstrip("/")
-
-
-def tool_base() -> str:
-    return str(current_app.config.get("SANDBOX_TOOL_BASE_URL") or request.host_url).rstrip("/")
 
 
 def lineitems_url() -> str:
@@ -84,8 +81,9 @@ def index() -> str:
         links = list(session.scalars(select(SbResourceLink).order_by(SbResourceLink.id)))
         learners = list(session.scalars(
             select(SbUser).where(SbUser.role == "learner").order_by(SbUser.name)))  # fmt: skip
+        client = current_client(session)
     return render_template("sandbox/index.html", page="sandbox", links=links, learners=learners,
-                           languages=LANGUAGES)  # fmt: skip
+                           languages=LANGUAGES, client=client)  # fmt: skip
 
 
 @bp.post("/launch")
@@ -133,42 +131,43 @@ def launch() -> str:
                 options=options,
             )
         )
+        client = current_client(session)
         session.commit()
     params = {
         "iss": issuer(),
         "login_hint": sub,
-        "target_link_uri": tool_base() + "/lti/launch",
-        "client_id": CLIENT_ID,
-        "lti_deployment_id": DEPLOYMENT_ID,
+        "target_link_uri": client.launch_url,
+        "client_id": client.client_id,
+        "lti_deployment_id": client.deployment_id,
         "lti_message_hint": hint,
     }
     if form.get("storage") == "platform":
         params["lti_storage_target"] = "_parent"
-    login_url = tool_base() + "/lti/login?" + urlencode(params)
     return render_template(
         "sandbox/launch.html",
         page="sandbox-launch",
-        login_url=login_url,
-        tool_origin=tool_base(),
+        login_url=with_query(client.login_url, params),
+        tool_origin=client.origin,
         new_window=form.get("window") == "new",
     )
 
 
-def _claims(launch: SbLaunchRequest, user: SbUser, nonce: str) -> dict[str, Any]:
+def _claims(launch: SbLaunchRequest, user: SbUser, nonce: str,
+            client: ToolClient) -> dict[str, Any]:  # fmt: skip
     now = int(time.time())
     lti = "https://purl.imsglobal.org/spec/lti/claim/"
     claims: dict[str, Any] = {
         "iss": issuer(),
-        "aud": CLIENT_ID,
-        "azp": CLIENT_ID,
+        "aud": client.client_id,
+        "azp": client.client_id,
         "sub": user.sub,
         "iat": now,
         "exp": now + 60,
         "nonce": nonce,
         lti + "version": "1.3.0",
         lti + "message_type": launch.message_type,
-        lti + "deployment_id": DEPLOYMENT_ID,
-        lti + "target_link_uri": tool_base() + "/lti/launch",
+        lti + "deployment_id": client.deployment_id,
+        lti + "target_link_uri": client.launch_url,
         lti + "roles": [ROLES[user.role]],
         lti + "context": {
             "id": CONTEXT_ID,
@@ -186,11 +185,12 @@ def _claims(launch: SbLaunchRequest, user: SbUser, nonce: str) -> dict[str, Any]
             "name": "AMELIE sandbox platform",
             "product_family_code": "amelie-sandbox",
         },
-        "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice": {
+    }
+    if client.grants(NRPS_SCOPE):
+        claims["https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"] = {
             "context_memberships_url": f"{issuer()}/api/contexts/{CONTEXT_ID}/memberships",
             "service_versions": ["2.0"],
-        },
-    }
+        }
     if user.test_user:
         claims[lti + "roles"].append("http://purl.imsglobal.org/vocab/lti/system/person#TestUser")
     privacy = launch.options.get("privacy", "full")
@@ -199,7 +199,10 @@ def _claims(launch: SbLaunchRequest, user: SbUser, nonce: str) -> dict[str, Any]
         claims.update(name=user.name, given_name=given, family_name=family or given)
     if privacy in ("full", "email"):
         claims["email"] = user.email
-    ags: dict[str, Any] = {"scope": AGS_SCOPES, "lineitems": lineitems_url()}
+    ags_scopes = [scope for scope in AGS_SCOPES if client.grants(scope)]
+    if ags_scopes:
+        claims["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"] = {
+            "scope": ags_scopes, "lineitems": lineitems_url()}  # fmt: skip
     if launch.message_type == "LtiDeepLinkingRequest":
         claims["https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"] = {
             "deep_link_return_url": issuer() + "/deep_link_return",
@@ -211,23 +214,24 @@ def _claims(launch: SbLaunchRequest, user: SbUser, nonce: str) -> dict[str, Any]
         }
     if launch.message_type == "LtiSubmissionReviewRequest":
         claims[lti + "for_user"] = {"user_id": launch.options["for_user"]}
-    return claims | {"https://purl.imsglobal.org/spec/lti-ags/claim/endpoint": ags}
+    return claims
 
 
 @bp.route("/auth", methods=["GET", "POST"])
 def auth() -> Response:
     params = request.values
-    expected_redirect = tool_base() + "/lti/launch"
-    if (
-        params.get("response_type") != "id_token"
-        or "openid" not in params.get("scope", "").split()
-        or params.get("client_id") != CLIENT_ID
-        or params.get("redirect_uri") != expected_redirect
-        or not params.get("state")
-        or not params.get("nonce")
-    ):
-        return Response("invalid_request", status=400, mimetype="text/plain")
+    redirect_uri = params.get("redirect_uri", "")
     with state().sessions() as session:
+        client = current_client(session)
+        if (
+            params.get("response_type") != "id_token"
+            or "openid" not in params.get("scope", "").split()
+            or params.get("client_id") != client.client_id
+            or not client.accepts_redirect(redirect_uri)
+            or not params.get("state")
+            or not params.get("nonce")
+        ):
+            return Response("invalid_request", status=400, mimetype="text/plain")
         launch = session.scalar(
             select(SbLaunchRequest).where(SbLaunchRequest.hint == params.get("lti_message_hint"))
         )
@@ -238,7 +242,7 @@ def auth() -> Response:
         if user is None or user.sub != params.get("login_hint"):
             return Response("invalid_request", status=400, mimetype="text/plain")
         launch.used = True
-        claims = _claims(launch, user, params["nonce"])
+        claims = _claims(launch, user, params["nonce"], client)
         if launch.resource_link_id is not None:
             link = session.get(SbResourceLink, launch.resource_link_id)
             assert link is not None
@@ -248,10 +252,9 @@ def auth() -> Response:
             }
             if link.custom:
                 claims["https://purl.imsglobal.org/spec/lti/claim/custom"] = dict(link.custom)
-            if link.lineitem_id:
-                claims["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"]["lineitem"] = (
-                    lineitem_url(link.lineitem_id)
-                )
+            ags = claims.get("https://purl.imsglobal.org/spec/lti-ags/claim/endpoint")
+            if link.lineitem_id and ags is not None:
+                ags["lineitem"] = lineitem_url(link.lineitem_id)
         overrides = get_setting(session, "claim_overrides") or {}
         claims.update(overrides)
         id_token = sign(session, claims)
@@ -261,7 +264,7 @@ def auth() -> Response:
     if storage:
         fields["lti_storage_target"] = "_parent"
     body = render_template(
-        "sandbox/form_post.html", page="sandbox-form-post", action=expected_redirect, fields=fields
+        "sandbox/form_post.html", page="sandbox-form-post", action=redirect_uri, fields=fields
     )
     return Response(body, mimetype="text/html")
 
@@ -291,9 +294,11 @@ def deep_link_return() -> Response:
     """Receive a Deep Linking response: verify it against the tool's published keys and add an
     activity (with its own gradebook column when the item carries a line item) per item."""
     token = request.form.get("JWT", "")
+    with state().sessions() as session:
+        client = current_client(session)
     try:
         header = jwt.get_unverified_header(token)
-        key = state().tool_keys.key(tool_base() + "/lti/jwks.json", header.get("kid", ""))
+        key = state().tool_keys.key(client.jwks_url, header.get("kid", ""))
         claims = jwt.decode(token, key, algorithms=["RS256"], audience=issuer(),
                             options={"require": ["iss", "aud", "iat", "exp", "nonce"]})  # fmt: skip
     except (jwt.InvalidTokenError, KeyError, OSError, ValueError) as exc:
@@ -301,10 +306,10 @@ def deep_link_return() -> Response:
     dl = "https://purl.imsglobal.org/spec/lti-dl/claim/"
     lti = "https://purl.imsglobal.org/spec/lti/claim/"
     if (
-        claims.get("iss") != CLIENT_ID
+        claims.get("iss") != client.client_id
         or claims.get(lti + "message_type") != "LtiDeepLinkingResponse"
         or claims.get(lti + "version") != "1.3.0"
-        or claims.get(lti + "deployment_id") != DEPLOYMENT_ID
+        or claims.get(lti + "deployment_id") != client.deployment_id
         or not str(claims.get(dl + "data", "")).startswith("sandbox-dl-")
     ):
         return Response("deep linking response with wrong claims", status=400,

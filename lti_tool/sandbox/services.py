@@ -20,13 +20,14 @@ from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from lti_tool.sandbox import CLIENT_ID
 from lti_tool.sandbox import CONTEXT_ID
 from lti_tool.sandbox import bp
 from lti_tool.sandbox import state
+from lti_tool.sandbox.clients import current_client
+from lti_tool.sandbox.pages import AGS_SCOPES
+from lti_tool.sandbox.pages import NRPS_SCOPE
 from lti_tool.sandbox.pages import issuer
 from lti_tool.sandbox.pages import lineitem_url
-from lti_tool.sandbox.pages import tool_base
 from lti_tool.sandbox.signing import jwks as platform_jwks
 from lti_tool.sandbox.signing import rotate_key
 from lti_tool.sandbox.store import SandboxBase
@@ -48,14 +49,8 @@ MEMBERSHIPS_TYPE = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
 SCOPE_LINEITEM = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
 SCOPE_LINEITEM_READ = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly"
 SCOPE_SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
-SCOPE_NRPS = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
-GRANTABLE = {
-    SCOPE_LINEITEM,
-    SCOPE_LINEITEM_READ,
-    SCOPE_SCORE,
-    "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
-    SCOPE_NRPS,
-}
+SCOPE_NRPS = NRPS_SCOPE
+GRANTABLE = frozenset({*AGS_SCOPES, SCOPE_NRPS})
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
@@ -84,11 +79,13 @@ def token() -> Response:
     ):
         return _error(400, "unsupported_grant_type")
     assertion = form.get("client_assertion", "")
+    with state().sessions() as session:
+        client = current_client(session)
     try:
         header = jwt.get_unverified_header(assertion)
         if header.get("alg") != "RS256":
             return _error(400, "invalid_client")
-        key = state().tool_keys.key(tool_base() + "/lti/jwks.json", header.get("kid", ""))
+        key = state().tool_keys.key(client.jwks_url, header.get("kid", ""))
         claims = jwt.decode(
             assertion,
             key,
@@ -98,10 +95,10 @@ def token() -> Response:
         )
     except (jwt.InvalidTokenError, KeyError, OSError, ValueError):
         return _error(401, "invalid_client")
-    if claims["iss"] != CLIENT_ID or claims["sub"] != CLIENT_ID:
+    if claims["iss"] != client.client_id or claims["sub"] != client.client_id:
         return _error(401, "invalid_client")
     requested = set(form.get("scope", "").split())
-    if not requested or not requested <= GRANTABLE:
+    if not requested or not requested <= GRANTABLE or not all(map(client.grants, requested)):
         return _error(400, "invalid_scope")
     with state().sessions() as session:
         ttl = int(get_setting(session, "token_ttl", 3600))
@@ -363,6 +360,7 @@ def control() -> Response:
                 "nrps": events(session, "nrps"),
                 "deep_links": events(session, "deep_link"),
                 "jwks": events(session, "jwks"),
+                "registrations": events(session, "registration"),
             }
         )
 

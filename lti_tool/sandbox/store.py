@@ -105,6 +105,18 @@ class SbToken(SandboxBase):
     expires_at: Mapped[float]
 
 
+class SbRegistrationToken(SandboxBase):
+    """A Dynamic Registration token: handed to the tool with the registration URL, good for one
+    registration within its hour."""
+
+    __tablename__ = "sb_registration_token"
+
+    token: Mapped[str] = mapped_column(String(128), primary_key=True)
+    tool_url: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[float]
+    used: Mapped[bool] = mapped_column(default=False)
+
+
 class SbSetting(SandboxBase):
     __tablename__ = "sb_setting"
 

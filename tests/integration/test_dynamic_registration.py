@@ -153,7 +153,10 @@ def test_a_platform_registers_the_tool_in_two_steps(plain_tool, platform, caplog
         assert session.scalar(select(Platform.name)) == "Our Moodle"
         reg = session.scalar(select(Registration))
         assert (reg.auth_login_url, reg.auth_token_url, reg.key_set_url) == (
-            platform.url + "/auth", platform.url + "/token", platform.url + "/jwks")
+            platform.url + "/auth",
+            platform.url + "/token",
+            platform.url + "/jwks",
+        )
 
     # what the tool sent the platform (spec §3.3), with the registration token as bearer
     config_request, registration_request = [r for r in platform.received if r[0] != "/"][-2:]

@@ -1,0 +1,94 @@
+"""The one tool client the sandbox platform knows: the built-in ``amelie-sandbox`` client (the
+demo registers it with the tool by hand) until a tool registers itself dynamically, and then the
+client that registration made. Launches, the auth endpoint, the token endpoint and the Deep
+Linking return all read it from here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+from urllib.parse import urlencode
+from urllib.parse import urlsplit
+from urllib.parse import urlunsplit
+
+from flask import current_app
+from flask import request
+from sqlalchemy.orm import Session
+
+from lti_tool.sandbox import CLIENT_ID
+from lti_tool.sandbox import DEPLOYMENT_ID
+from lti_tool.sandbox.store import get_setting
+from lti_tool.sandbox.store import set_setting
+
+SETTING = "tool_client"
+
+
+@dataclass(frozen=True, slots=True)
+class ToolClient:
+    client_id: str
+    deployment_id: str
+    login_url: str
+    launch_url: str
+    jwks_url: str
+    redirect_uris: tuple[str, ...] = ()  # empty: the launch URL only
+    scopes: frozenset[str] | None = None  # None: every service scope the sandbox offers
+    dynamic: bool = False
+
+    def accepts_redirect(self, uri: str) -> bool:
+        return uri in (self.redirect_uris or (self.launch_url,))
+
+    def grants(self, scope: str) -> bool:
+        return self.scopes is None or scope in self.scopes
+
+    @property
+    def origin(self) -> str:
+        return origin(self.launch_url)
+
+
+def tool_base() -> str:
+    return str(current_app.config.get("SANDBOX_TOOL_BASE_URL") or request.host_url).rstrip("/")
+
+
+def built_in_client() -> ToolClient:
+    base = tool_base()
+    return ToolClient(client_id=CLIENT_ID, deployment_id=DEPLOYMENT_ID,
+                      login_url=base + "/lti/login", launch_url=base + "/lti/launch",
+                      jwks_url=base + "/lti/jwks.json")  # fmt: skip
+
+
+def current_client(session: Session) -> ToolClient:
+    data: dict[str, Any] | None = get_setting(session, SETTING)
+    if not data:
+        return built_in_client()
+    scopes = data.get("scopes")
+    return ToolClient(client_id=data["client_id"], deployment_id=data["deployment_id"],
+                      login_url=data["login_url"], launch_url=data["launch_url"],
+                      jwks_url=data["jwks_url"], redirect_uris=tuple(data["redirect_uris"]),
+                      scopes=None if scopes is None else frozenset(scopes),
+                      dynamic=True)  # fmt: skip
+
+
+def save_client(session: Session, client: ToolClient) -> None:
+    set_setting(session, SETTING, {
+        "client_id": client.client_id,
+        "deployment_id": client.deployment_id,
+        "login_url": client.login_url,
+        "launch_url": client.launch_url,
+        "jwks_url": client.jwks_url,
+        "redirect_uris": list(client.redirect_uris or (client.launch_url,)),
+        "scopes": None if client.scopes is None else sorted(client.scopes),
+    })  # fmt: skip
+
+
+def origin(url: str) -> str:
+    """The web origin of an absolute URL, as a browser names it in a message event."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2].lower()}"
+
+
+def with_query(url: str, params: dict[str, str]) -> str:
+    """``url`` with ``params`` added to the query string it may already have."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in params]
+    return urlunsplit(parts._replace(query=urlencode([*query, *params.items()])))

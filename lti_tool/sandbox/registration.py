@@ -1,0 +1,177 @@
+"""LTI Dynamic Registration 1.0 (https://www.imsglobal.org/spec/lti-dr/v1p0), the platform's
+side: a page where the administrator enters the tool's registration URL, the platform's OpenID
+configuration and its registration endpoint.
+
+As on Canvas, the configuration and the endpoint answer only the registration token handed to
+the tool with the URL (good for an hour and one registration). A registration replaces the
+sandbox's tool client (see ``clients``), as the one course of this stand-in LMS has one tool.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Any
+
+from flask import Response
+from flask import jsonify
+from flask import render_template
+from flask import request
+from flask_babel import gettext as _
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from lti_tool.sandbox import bp
+from lti_tool.sandbox import state
+from lti_tool.sandbox.client_metadata import TOOL_CONFIGURATION
+from lti_tool.sandbox.client_metadata import InvalidMetadata
+from lti_tool.sandbox.client_metadata import absolute_url
+from lti_tool.sandbox.client_metadata import validate
+from lti_tool.sandbox.clients import ToolClient
+from lti_tool.sandbox.clients import origin
+from lti_tool.sandbox.clients import save_client
+from lti_tool.sandbox.clients import with_query
+from lti_tool.sandbox.pages import AGS_SCOPES
+from lti_tool.sandbox.pages import NRPS_SCOPE
+from lti_tool.sandbox.pages import issuer
+from lti_tool.sandbox.store import SbRegistrationToken
+from lti_tool.sandbox.store import log_event
+
+CONFIGURATION_PATH = "/.well-known/openid-configuration"
+TOKEN_LIFETIME_SECONDS = 3600
+SCOPES_SUPPORTED = (*AGS_SCOPES, NRPS_SCOPE, "openid")
+MAX_URL_LENGTH = 2048
+
+
+def platform_configuration() -> dict[str, Any]:
+    base = issuer()
+    return {
+        "issuer": base,
+        "authorization_endpoint": base + "/auth",
+        "token_endpoint": base + "/token",
+        "jwks_uri": base + "/jwks.json",
+        "registration_endpoint": base + "/register",
+        "scopes_supported": list(SCOPES_SUPPORTED),
+        "response_types_supported": ["id_token"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+        "token_endpoint_auth_signing_alg_values_supported": ["RS256"],
+        "subject_types_supported": ["public"],
+        "claims_supported": ["sub", "iss", "name", "given_name", "family_name", "email", "locale"],
+        "https://purl.imsglobal.org/spec/lti-platform-configuration": {
+            "product_family_code": "amelie-sandbox",
+            "version": "1.0",
+            "messages_supported": [
+                {"type": "LtiResourceLinkRequest"},
+                {"type": "LtiDeepLinkingRequest"},
+            ],
+        },
+    }
+
+
+def _error(status: int, error: str, description: str | None = None) -> Response:
+    body = {"error": error} | ({"error_description": description} if description else {})
+    response = jsonify(body)
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = f'Bearer error="{error}"'
+    return response
+
+
+def _bearer() -> str:
+    header = request.headers.get("Authorization", "")
+    return header[7:].strip() if header[:7].lower() == "bearer " else ""
+
+
+def _usable(session: Session, token: str) -> bool:
+    if not token or len(token) > 128:
+        return False
+    row = session.get(SbRegistrationToken, token)
+    return row is not None and not row.used and row.expires_at > time.time()
+
+
+@bp.get(CONFIGURATION_PATH)
+def openid_configuration() -> Response:
+    with state().sessions() as session:
+        if not _usable(session, _bearer()):
+            return _error(401, "invalid_token")
+    return jsonify(platform_configuration())
+
+
+@bp.post("/register")
+def register() -> Response:
+    token = _bearer()
+    with state().sessions() as session:
+        if not _usable(session, token):
+            return _error(401, "invalid_token")
+        data = request.get_json(silent=True) if request.mimetype == "application/json" else None
+        if not isinstance(data, dict):
+            return _error(400, "invalid_request", "the body must be a JSON object")
+        try:
+            tool = validate(data)
+        except InvalidMetadata as exc:
+            return _error(400, "invalid_client_metadata", str(exc))
+        consumed = session.execute(
+            update(SbRegistrationToken)
+            .where(SbRegistrationToken.token == token, SbRegistrationToken.used.is_(False),
+                   SbRegistrationToken.expires_at > time.time())
+            .values(used=True)
+        )  # fmt: skip
+        if consumed.rowcount != 1:  # type: ignore[attr-defined]
+            session.rollback()
+            return _error(401, "invalid_token")  # another registration took it meanwhile
+        requested = str(data.get("scope", "")).split()
+        granted = [scope for scope in dict.fromkeys(requested)
+                   if scope in SCOPES_SUPPORTED and scope != "openid"]  # fmt: skip
+        client = ToolClient(
+            client_id="sandbox-dr-" + secrets.token_hex(6),
+            deployment_id="sandbox-dr-deployment-" + secrets.token_hex(4),
+            login_url=data["initiate_login_uri"],
+            launch_url=data["redirect_uris"][0],
+            jwks_url=data["jwks_uri"],
+            redirect_uris=tuple(data["redirect_uris"]),
+            scopes=frozenset(granted),
+            dynamic=True,
+        )
+        save_client(session, client)
+        log_event(session, "registration", {
+            "client_id": client.client_id,
+            "deployment_id": client.deployment_id,
+            "scope": " ".join(granted),
+            "client_name": data.get("client_name"),
+            "initiate_login_uri": client.login_url,
+            "redirect_uris": list(client.redirect_uris),
+            "jwks_uri": client.jwks_url,
+        })  # fmt: skip
+        session.commit()
+    return jsonify({
+        **data,
+        "client_id": client.client_id,
+        "scope": " ".join(granted),
+        TOOL_CONFIGURATION: {**tool, "deployment_id": client.deployment_id},
+    })  # fmt: skip
+
+
+@bp.get("/register-tool")
+def register_tool_form() -> str:
+    return render_template("sandbox/register_tool.html", page="sandbox-register-tool", url="",
+                           error=None)  # fmt: skip
+
+
+@bp.post("/register-tool")
+def register_tool() -> tuple[str, int] | str:
+    url = request.form.get("url", "").strip()[:MAX_URL_LENGTH]
+    if not absolute_url(url):
+        error = _("Enter the tool's registration URL: a web address starting with https:// or "
+                  "http://.")  # fmt: skip
+        return render_template("sandbox/register_tool.html", page="sandbox-register-tool",
+                               url=url, error=error), 400  # fmt: skip
+    token = secrets.token_urlsafe(32)
+    with state().sessions() as session:
+        session.add(SbRegistrationToken(token=token, tool_url=url,
+                                        expires_at=time.time() + TOKEN_LIFETIME_SECONDS))  # fmt: skip
+        session.commit()
+    src = with_query(url, {"openid_configuration": issuer() + CONFIGURATION_PATH,
+                           "registration_token": token})  # fmt: skip
+    return render_template("sandbox/register.html", page="sandbox-register", src=src,
+                           tool_origin=origin(url))  # fmt: skip
