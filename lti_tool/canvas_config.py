@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint
 from flask import Response
+from flask import current_app
 from flask import jsonify
 from flask import request
 
@@ -66,5 +67,7 @@ def canvas_json() -> Response:
         response.status_code = 400
         return response
     response = jsonify(canvas_configuration(privacy_level))
-    response.headers["Cache-Control"] = "public, max-age=300"
+    # built from the request's host when LTI_TOOL_BASE_URL is unset: no shared cache may keep it
+    shared = bool(current_app.config["BASE_URL"])
+    response.headers["Cache-Control"] = "public, max-age=300" if shared else "private, no-store"
     return response

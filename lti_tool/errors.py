@@ -53,6 +53,9 @@ GENERIC = {
 }
 
 
+SECRET_PATH_PREFIXES = ("/lti/register/",)
+
+
 def new_reference() -> str:
     return secrets.token_hex(4).upper()
 
@@ -88,7 +91,10 @@ def error_page(
 
 def _logged_path() -> str:
     """The route's pattern where it has variables (``/lti/register/<token>``: a registration
-    link is a secret), otherwise the path."""
+    link is a secret), otherwise the path; a path under a secret prefix never, matched or not."""
+    for prefix in SECRET_PATH_PREFIXES:
+        if request.path.startswith(prefix):
+            return ascii(prefix + "…")
     rule = request.url_rule
     where = rule.rule if rule is not None and rule.arguments else request.path
     return ascii(where[:200])

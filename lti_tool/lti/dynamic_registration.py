@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -28,6 +31,7 @@ from lti_tool.db import utcnow
 from lti_tool.http import http_session
 from lti_tool.lti.claims import DEEP_LINKING_REQUEST
 from lti_tool.lti.claims import TOOL_SCOPES
+from lti_tool.lti.models import Platform
 from lti_tool.lti.models import Registration
 from lti_tool.lti.models import RegistrationInvite
 from lti_tool.lti.registrations import add_registration
@@ -39,6 +43,11 @@ TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
 PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
 MAX_DOCUMENT_BYTES = 256 * 1024
 MAX_TOKEN_LENGTH = 100
+MAX_ID_LENGTH = 255
+MAX_URL_LENGTH = 2048
+# RFC 6750's b64token: what may follow "Bearer " in a header
+REGISTRATION_TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]{1,4096}=*")
+VISIBLE_ASCII = re.compile(r"[!-~]+")
 PLATFORM_TEXT_LIMIT = 300
 REQUIRED_ENDPOINTS = (
     "authorization_endpoint",
@@ -83,10 +92,19 @@ def _hash(token: str) -> str:
 def create_invite(session: Session, name: str, lifetime: timedelta) -> str:
     """A new one-time registration link's token (shown once; only its hash is kept)."""
     token = secrets.token_urlsafe(32)
-    session.add(RegistrationInvite(token_hash=_hash(token), name=name,
+    session.add(RegistrationInvite(token_hash=_hash(token), name=clean_name(name),
                                    expires_at=utcnow() + lifetime))  # fmt: skip
     session.flush()
     return token
+
+
+def clean_name(name: str) -> str:
+    """A name as typed by an administrator, without control characters, in its column."""
+    return "".join(c for c in name if c.isprintable()).strip()[:MAX_ID_LENGTH]
+
+
+def valid_registration_token(token: str) -> bool:
+    return bool(REGISTRATION_TOKEN.fullmatch(token))
 
 
 def usable_invite(session: Session, token: str) -> RegistrationInvite | None:
@@ -126,22 +144,30 @@ def release_invite(session: Session, invite_id: int) -> None:
 
 
 def read_platform_configuration(
-    url: str, registration_token: str | None, timeout: float
+    url: str, registration_token: str | None, timeout: float, *, allow_http: bool = False
 ) -> PlatformConfiguration:
-    """The platform's OpenID configuration, checked: its issuer must be on the host the
-    configuration was read from (the spec's rule), and every endpoint an absolute URL."""
-    if not _absolute_url(url):
+    """The platform's OpenID configuration, checked: its issuer must be on the site the
+    configuration was read from (the spec's rule), and every endpoint an absolute https URL
+    (http too in the demo and the tests)."""
+    if not _absolute_url(url, allow_http):
         raise RegistrationFailed("configuration_url")
-    data = _get_json(url, registration_token, timeout)
+    status, body = _exchange("GET", url, registration_token, timeout,
+                             unreachable="configuration_unreachable",
+                             unreadable="configuration_not_json")  # fmt: skip
+    if status != 200:
+        raise RegistrationFailed("configuration_refused", str(status))
+    data = _json_object(body)
+    if data is None:
+        raise RegistrationFailed("configuration_not_json")
     issuer = data.get("issuer")
-    if not _absolute_url(issuer):
+    if not _absolute_url(issuer, allow_http):
         raise RegistrationFailed("configuration_incomplete", "issuer")
     endpoints = {}
     for name in REQUIRED_ENDPOINTS:
-        if not _absolute_url(data.get(name)):
+        if not _absolute_url(data.get(name), allow_http):
             raise RegistrationFailed("configuration_incomplete", name)
         endpoints[name] = data[name]
-    if _host(issuer) != _host(url):
+    if _origin(issuer) != _origin(url):
         raise RegistrationFailed("issuer_mismatch")
     server = data.get("authorization_server")
     scopes = data.get("scopes_supported")
@@ -149,11 +175,11 @@ def read_platform_configuration(
     family = platform.get("product_family_code") if isinstance(platform, dict) else None
     return PlatformConfiguration(
         issuer=issuer,  # exactly as the platform's id_tokens will carry it
-        authorization_server=server if isinstance(server, str) and server.strip() else None,
+        authorization_server=server if _printable(server, MAX_URL_LENGTH) else None,
         scopes_supported=tuple(s for s in scopes if isinstance(s, str))
         if isinstance(scopes, list)
         else (),
-        product_family_code=family if isinstance(family, str) else "",
+        product_family_code=family if _printable(family, MAX_ID_LENGTH) else "",
         **endpoints,
     )
 
@@ -197,33 +223,21 @@ def register_with_platform(
     configuration: dict[str, Any],
     timeout: float,
 ) -> PlatformAnswer:
-    headers = {"Accept": "application/json"}
-    if registration_token:
-        headers["Authorization"] = f"Bearer {registration_token}"
-    try:
-        answer = http_session().post(platform.registration_endpoint, json=configuration,
-                                     headers=headers, timeout=timeout,
-                                     allow_redirects=False)  # fmt: skip
-    except requests.RequestException as exc:
-        raise RegistrationFailed("registration_unreachable", type(exc).__name__) from exc
-    body = answer.content[:MAX_DOCUMENT_BYTES]
+    status, body = _exchange("POST", platform.registration_endpoint, registration_token, timeout,
+                             json_body=configuration, unreachable="registration_unreachable",
+                             unreadable="registration_answer")  # fmt: skip
     data = _json_object(body)
-    if answer.status_code not in (200, 201):
+    if status not in (200, 201):
         said = data.get("error_description") or data.get("error") if data else None
         text = said if isinstance(said, str) else body.decode("utf-8", "replace")
         raise RegistrationFailed("registration_refused",
-                                 f"{answer.status_code}: {text[:PLATFORM_TEXT_LIMIT]}")  # fmt: skip
-    client_id = data.get("client_id") if data else None
-    if isinstance(client_id, int) and not isinstance(client_id, bool):
-        client_id = str(client_id)  # some platforms answer a number
-    if not isinstance(client_id, str) or not client_id.strip() or len(client_id) > 255:
+                                 f"{status}: {text[:PLATFORM_TEXT_LIMIT]}")  # fmt: skip
+    client_id = _identifier(data.get("client_id") if data else None)
+    if client_id is None:
         raise RegistrationFailed("registration_answer", "client_id")
     tool = data.get(TOOL_CONFIGURATION) if data else None
-    deployment = tool.get("deployment_id") if isinstance(tool, dict) else None
-    if isinstance(deployment, int) and not isinstance(deployment, bool):
-        deployment = str(deployment)
-    if not isinstance(deployment, str) or not deployment.strip() or len(deployment) > 255:
-        deployment = None  # Canvas makes deployments later; the first launch records them
+    # Canvas makes deployments later; the first launch records them
+    deployment = _identifier(tool.get("deployment_id") if isinstance(tool, dict) else None)
     return PlatformAnswer(client_id=client_id, deployment_id=deployment)
 
 
@@ -231,6 +245,12 @@ def record_registration(
     session: Session, invite: RegistrationInvite, platform: PlatformConfiguration,
     answer: PlatformAnswer,
 ) -> Registration:  # fmt: skip
+    """A new registration; never an update of one the tool has: the platform hands out a new
+    client id at each registration, so the same one again is not this platform's doing."""
+    existing = session.scalar(select(Platform).where(Platform.issuer == platform.issuer))
+    if existing is not None and any(r.client_id == answer.client_id
+                                    for r in existing.registrations):  # fmt: skip
+        raise RegistrationFailed("already_registered")
     registration = add_registration(
         session,
         issuer=platform.issuer,
@@ -239,7 +259,7 @@ def record_registration(
         auth_token_url=platform.token_endpoint,
         key_set_url=platform.jwks_uri,
         deployment_ids=[answer.deployment_id] if answer.deployment_id else [],
-        name=invite.name,
+        name="" if existing is not None else invite.name,  # a known platform keeps its name
         auth_audience=platform.authorization_server,
     )
     session.execute(
@@ -250,20 +270,34 @@ def record_registration(
     return registration
 
 
-def _get_json(url: str, registration_token: str | None, timeout: float) -> dict[str, Any]:
+def _exchange(
+    method: str, url: str, registration_token: str | None, timeout: float, *,
+    unreachable: str, unreadable: str, json_body: dict[str, Any] | None = None,
+) -> tuple[int, bytes]:  # fmt: skip
+    """One request to the platform: no redirects, at most MAX_DOCUMENT_BYTES read (decoded),
+    and no longer than twice the timeout in all (a platform that drips bytes is cut off)."""
     headers = {"Accept": "application/json"}
     if registration_token:
         headers["Authorization"] = f"Bearer {registration_token}"
+    deadline = time.monotonic() + 2 * timeout
     try:
-        answer = http_session().get(url, headers=headers, timeout=timeout, allow_redirects=False)
-    except requests.RequestException as exc:
-        raise RegistrationFailed("configuration_unreachable", type(exc).__name__) from exc
-    if answer.status_code != 200:
-        raise RegistrationFailed("configuration_refused", str(answer.status_code))
-    data = _json_object(answer.content[:MAX_DOCUMENT_BYTES])
-    if data is None:
-        raise RegistrationFailed("configuration_not_json")
-    return data
+        response = http_session().request(method, url, headers=headers, json=json_body,
+                                          timeout=timeout, allow_redirects=False,
+                                          stream=True)  # fmt: skip
+        try:
+            body = bytearray()
+            for chunk in response.raw.stream(16384, decode_content=True):
+                body += chunk
+                if len(body) > MAX_DOCUMENT_BYTES:
+                    raise RegistrationFailed(unreadable, "")
+                if time.monotonic() > deadline:
+                    raise RegistrationFailed(unreachable, "too slow")
+        finally:
+            response.close()
+    except (requests.RequestException, urllib3.exceptions.HTTPError, ValueError) as exc:
+        # urllib3's own errors surface from the raw stream (a bad gzip body, a bad host name)
+        raise RegistrationFailed(unreachable, type(exc).__name__) from exc
+    return response.status_code, bytes(body)
 
 
 def _json_object(body: bytes) -> dict[str, Any] | None:
@@ -274,16 +308,40 @@ def _json_object(body: bytes) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def _absolute_url(value: object) -> bool:
-    if not isinstance(value, str) or len(value) > 2048:
+def _absolute_url(value: object, allow_http: bool = False) -> bool:
+    """An absolute http(s) URL that every parser reads the same way: visible ASCII only, no
+    user name or backslash (``http://a\\@b/`` is host ``b`` to one parser, ``a`` to another)."""
+    if not isinstance(value, str) or len(value) > MAX_URL_LENGTH:
+        return False
+    if not VISIBLE_ASCII.fullmatch(value) or "\\" in value:
         return False
     try:
         parts = urlsplit(value)
         parts.port  # noqa: B018  (raises ValueError on a malformed port)
-    except ValueError:
+        fetched = urllib3.util.parse_url(value)
+    except ValueError:  # urllib3's LocationParseError is one
         return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
+    if parts.username is not None or "@" in parts.netloc or not parts.hostname:
+        return False
+    if (fetched.host or "").strip("[]").lower() != parts.hostname:
+        return False
+    return parts.scheme == "https" or (allow_http and parts.scheme == "http")
 
 
-def _host(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
+def _origin(url: str) -> tuple[str, str, int]:
+    parts = urlsplit(url)
+    default = 443 if parts.scheme == "https" else 80
+    return parts.scheme, (parts.hostname or "").lower(), parts.port or default
+
+
+def _printable(value: object, limit: int) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= limit and value.isprintable()
+
+
+def _identifier(value: object) -> str | None:
+    """A client or deployment id as the platform gave it (some give numbers), if storable."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not _printable(value, MAX_ID_LENGTH) or not str(value).strip():
+        return None
+    return str(value)

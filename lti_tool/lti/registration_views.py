@@ -11,12 +11,16 @@ from flask import current_app
 from flask import render_template
 from flask import request
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from lti_tool.db import get_session
 from lti_tool.errors import error_page
 from lti_tool.lti import bp
+from lti_tool.lti.dynamic_registration import PlatformAnswer
+from lti_tool.lti.dynamic_registration import PlatformConfiguration
 from lti_tool.lti.dynamic_registration import RegistrationFailed
 from lti_tool.lti.dynamic_registration import claim_invite
 from lti_tool.lti.dynamic_registration import read_platform_configuration
@@ -25,6 +29,8 @@ from lti_tool.lti.dynamic_registration import register_with_platform
 from lti_tool.lti.dynamic_registration import release_invite
 from lti_tool.lti.dynamic_registration import tool_configuration
 from lti_tool.lti.dynamic_registration import usable_invite
+from lti_tool.lti.dynamic_registration import valid_registration_token
+from lti_tool.lti.models import RegistrationInvite
 from lti_tool.public_urls import tool_urls
 
 log = logging.getLogger(__name__)
@@ -38,8 +44,11 @@ def registration_page(token: str) -> Response | str:
     config_url, registration_token = _parameters(request.args)
     if not config_url:
         return _not_from_a_platform()
+    if registration_token is not None and not valid_registration_token(registration_token):
+        return _failed(RegistrationFailed("registration_token"))
     try:
-        platform = read_platform_configuration(config_url, registration_token, _timeout())
+        platform = read_platform_configuration(config_url, registration_token, _timeout(),
+                                               allow_http=_allow_http())  # fmt: skip
     except RegistrationFailed as failure:
         return _failed(failure)
     return render_template("lti/register.html", page="register", platform=platform,
@@ -52,32 +61,51 @@ def register(token: str) -> Response | str:
     config_url, registration_token = _parameters(request.form)
     if not config_url:
         return _not_from_a_platform()
+    if registration_token is not None and not valid_registration_token(registration_token):
+        return _failed(RegistrationFailed("registration_token"))
     session = get_session()
     invite = claim_invite(session, token)
     if invite is None:
         return _invite_unusable()
+    invite_id, recorded = invite.id, False
     try:
-        platform = read_platform_configuration(config_url, registration_token, _timeout())
+        platform = read_platform_configuration(config_url, registration_token, _timeout(),
+                                               allow_http=_allow_http())  # fmt: skip
         configuration = tool_configuration(platform, tool_urls(),
                                            share_names=request.form.get("share_names") == "yes")  # fmt: skip
         answer = register_with_platform(platform, registration_token, configuration, _timeout())
+        _record(session, invite, platform, answer)
+        recorded = True
     except RegistrationFailed as failure:
-        release_invite(session, invite.id)
         return _failed(failure)
-    try:
-        record_registration(session, invite, platform, answer)
-        session.commit()
     except SQLAlchemyError:
         log.exception("dynamic registration: the platform registered the tool, but the "
                       "registration could not be recorded")  # fmt: skip
-        release_invite(session, invite.id)
         return error_page(500, _("The registration could not be saved"), _(
             "The platform has registered the tool, but the tool could not record it. Remove the "
             "tool on the platform's side and use the link again, or register it by hand."))  # fmt: skip
+    finally:
+        if not recorded:  # the link can be used again
+            release_invite(session, invite_id)
     log.info("dynamic registration: registered %s (client id %s)", ascii(platform.issuer[:200]),
              ascii(answer.client_id[:100]))  # fmt: skip
     return render_template("lti/registered.html", page="registered", platform=platform,
                            answer=answer)  # fmt: skip
+
+
+def _record(session: Session, invite: RegistrationInvite, platform: PlatformConfiguration,
+            answer: PlatformAnswer) -> None:  # fmt: skip
+    """Record it, once more if another registration created the same new platform meanwhile
+    (two Canvas accounts share one issuer)."""
+    for last_try in (False, True):
+        try:
+            record_registration(session, invite, platform, answer)
+            session.commit()
+            return
+        except IntegrityError:
+            session.rollback()
+            if last_try:
+                raise
 
 
 def _parameters(values: MultiDict[str, str]) -> tuple[str, str | None]:
@@ -88,6 +116,12 @@ def _parameters(values: MultiDict[str, str]) -> tuple[str, str | None]:
 
 def _timeout() -> float:
     return float(current_app.config["HTTP_TIMEOUT_SECONDS"])
+
+
+def _allow_http() -> bool:
+    """Plain http only in the demo and the tests: elsewhere the registration token and the
+    platform's key set address must not travel in the clear."""
+    return bool(current_app.config["DEMO"] or current_app.testing)
 
 
 def _invite_unusable() -> Response:
@@ -105,7 +139,9 @@ def _not_from_a_platform() -> Response:
 def _failed(failure: RegistrationFailed) -> Response:
     log.info("dynamic registration refused: %s", failure.code)
     messages = {
-        "configuration_url": (400, _("The platform's configuration address is not a web address.")),
+        "configuration_url": (400, _("The platform's configuration address is not an https web address.")),
+        "registration_token": (400, _("The platform's registration token is not valid.")),
+        "already_registered": (409, _("The tool already has a registration with the client ID the platform gave. Ask the tool's administrator to check the registrations.")),
         "configuration_unreachable": (502, _("The platform's configuration could not be reached.")),
         "configuration_refused": (502, _("The platform refused to give its configuration.")),
         "configuration_not_json": (502, _("The platform's configuration could not be read.")),

@@ -161,10 +161,10 @@ def add_registration(
         _check_url(label, url)
     platform = session.scalar(select(Platform).where(Platform.issuer == issuer))
     if platform is None:
-        platform = Platform(issuer=issuer, name=name or issuer)
+        platform = Platform(issuer=issuer, name=(name or issuer)[:255])
         session.add(platform)
     elif name:
-        platform.name = name
+        platform.name = name[:255]
     if default_locale is not None:
         platform.default_locale = default_locale or None
     if default_country is not None:

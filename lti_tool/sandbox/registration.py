@@ -104,7 +104,10 @@ def register() -> Response:
     with state().sessions() as session:
         if not _usable(session, token):
             return _error(401, "invalid_token")
-        data = request.get_json(silent=True) if request.mimetype == "application/json" else None
+        try:
+            data = request.get_json(silent=True) if request.mimetype == "application/json" else None
+        except RecursionError:  # nested deeper than the JSON parser goes
+            data = None
         if not isinstance(data, dict):
             return _error(400, "invalid_request", "the body must be a JSON object")
         try:

@@ -65,3 +65,13 @@ def test_the_configuration_follows_the_public_base_url(database_url, tmp_path, k
         config = requests.get(tool.base_url + "/lti/canvas.json", timeout=10).json()
     assert config["oidc_initiation_url"] == "https://amelie.example.org/lti/login"
     assert config["extensions"][0]["domain"] == "amelie.example.org"
+
+
+def test_without_a_configured_base_url_no_shared_cache_keeps_it(tmp_path, keys_dir):
+    from lti_tool.app import create_app
+
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 't.sqlite3'}",
+                      "INSTANCE_PATH": str(tmp_path / "i"), "KEYS_DIR": str(keys_dir)})  # fmt: skip
+    answer = app.test_client().get("/lti/canvas.json", base_url="https://forged.example")
+    assert answer.get_json()["target_link_uri"] == "https://forged.example/lti/launch"
+    assert answer.headers["Cache-Control"] == "private, no-store"

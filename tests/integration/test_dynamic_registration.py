@@ -316,3 +316,119 @@ def test_a_link_confirmed_twice_at_once_registers_once(plain_tool, platform):
     with plain_tool.session() as session:
         assert session.scalar(select(func.count()).select_from(RegistrationInvite)) == 1
         assert session.scalar(select(RegistrationInvite.registration_id)) is not None
+
+
+@pytest.mark.parametrize("template", [
+    "http://127.0.0.1:{port}\\@victim.example/.well-known/openid-configuration",
+    "http://someone@127.0.0.1:{port}/.well-known/openid-configuration",
+    "http://127.0.0.1:{port}/.well-known/openid-configuration\x00",
+])  # fmt: skip
+def test_an_address_that_parsers_read_differently_is_refused_unfetched(plain_tool, platform,
+                                                                       template):  # fmt: skip
+    token = invite(plain_tool)
+    url = template.format(port=platform.url.rsplit(":", 1)[1])
+    page = requests.get(f"{plain_tool.base_url}/lti/register/{token}", timeout=10,
+                        params={"openid_configuration": url})  # fmt: skip
+    assert page.status_code == 400
+    assert platform.received == []
+
+
+def test_outside_the_demo_the_platform_must_use_https(database_url, tmp_path, keys_dir, platform):
+    from lti_tool.app import create_app
+
+    app = create_app({"DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path / "i"),
+                      "KEYS_DIR": str(keys_dir), "SECRET_KEY": "s" * 40})  # fmt: skip
+    with app.app_context():
+        from lti_tool.db import new_session
+
+        with new_session(app) as session:
+            token = create_invite(session, "", timedelta(hours=1))
+            session.commit()
+    page = app.test_client().get(f"/lti/register/{token}", query_string={
+        "openid_configuration": platform.url + "/.well-known/openid-configuration"})  # fmt: skip
+    assert page.status_code == 400
+    assert "not an https web address" in unescape(page.get_data(as_text=True))
+    assert platform.received == []
+    app.extensions["lti_tool.engine"].dispose()
+
+
+def test_a_registration_the_tool_already_has_is_not_overwritten(plain_tool, platform):
+    from lti_tool.lti.registrations import add_registration
+
+    with plain_tool.session() as session:
+        add_registration(session, issuer=platform.url, client_id="dr-client-7", name="Ours",
+                         auth_login_url="https://real.example/auth",
+                         auth_token_url="https://real.example/token",
+                         key_set_url="https://real.example/jwks", deployment_ids=["1"])  # fmt: skip
+        session.commit()
+    token = invite(plain_tool, name="Taken over")
+    refused = confirm(plain_tool, token, open_link(plain_tool, token, platform))
+    assert refused.status_code == 409
+    with plain_tool.session() as session:
+        reg = session.scalar(select(Registration))
+        assert reg.key_set_url == "https://real.example/jwks"
+        assert session.scalar(select(Platform.name)) == "Ours"
+
+    platform.registration_answer = {"client_id": "dr-client-8"}  # a second client: added
+    assert confirm(plain_tool, token, open_link(plain_tool, token, platform)).status_code == 200
+    assert sorted(r[1] for r in registrations(plain_tool)) == ["dr-client-7", "dr-client-8"]
+    with plain_tool.session() as session:
+        assert session.scalar(select(Platform.name)) == "Ours"  # a known platform keeps its name
+
+
+def test_values_the_database_cannot_keep_register_nothing_and_keep_the_link(plain_tool, platform):
+    platform.registration_answer = {"client_id": "a\x00b"}
+    token = invite(plain_tool)
+    page = open_link(plain_tool, token, platform)
+    assert confirm(plain_tool, token, page).status_code == 502
+    assert registrations(plain_tool) == []
+
+    platform.configuration = platform.standard(authorization_server="https://x/" + "a" * 3000)
+    platform.registration_answer = {"client_id": "fine", TOOL_CONFIGURATION: {
+        "deployment_id": "d" * 300}}  # fmt: skip
+    assert confirm(plain_tool, token, page).status_code == 200
+    assert registrations(plain_tool) == [(platform.url, "fine", [])]
+    with plain_tool.session() as session:
+        assert session.scalar(select(Registration.auth_audience)) is None
+
+
+def test_a_registration_token_that_cannot_be_a_bearer_token_is_refused(plain_tool, platform):
+    token = invite(plain_tool)
+    page = open_link(plain_tool, token, platform, registration_token="ξ-token")
+    assert page.status_code == 400
+    good = open_link(plain_tool, token, platform)
+    refused = confirm(plain_tool, token, good, registration_token="a b")
+    assert refused.status_code == 400
+    assert confirm(plain_tool, token, good).status_code == 200
+
+
+def test_a_host_no_resolver_accepts_is_an_error_not_a_crash(plain_tool, platform):
+    token = invite(plain_tool)
+    for bad in ("http://a..b/config", "http://" + "a" * 70 + ".example/config"):
+        page = requests.get(f"{plain_tool.base_url}/lti/register/{token}", timeout=10,
+                            params={"openid_configuration": bad})  # fmt: skip
+        assert page.status_code == 502
+    platform.configuration = platform.standard(registration_endpoint="http://a..b/register")
+    page = open_link(plain_tool, token, platform)
+    assert confirm(plain_tool, token, page).status_code == 502
+    platform.configuration = platform.standard()
+    assert confirm(plain_tool, token, open_link(plain_tool, token, platform)).status_code == 200
+
+
+def test_a_configuration_too_large_to_be_one_is_refused(plain_tool, platform):
+    platform.configuration = platform.standard(padding="x" * 300_000)
+    token = invite(plain_tool)
+    page = open_link(plain_tool, token, platform)
+    assert page.status_code == 502
+    assert "could not be read" in unescape(page.text)
+
+
+def test_a_link_never_reaches_the_log(plain_tool, platform, caplog):
+    caplog.set_level(logging.INFO, logger="lti_tool")
+    token = invite(plain_tool)
+    requests.get(f"{plain_tool.base_url}/lti/register/{token}/", timeout=10)
+    requests.put(f"{plain_tool.base_url}/lti/register/{token}", timeout=10)
+    requests.get(f"{plain_tool.base_url}/lti/register/{token}", timeout=10)
+    ours = [r.getMessage() for r in caplog.records if r.name.startswith("lti_tool")]
+    assert len(ours) == 3
+    assert not any(token in line for line in ours)
