@@ -13,11 +13,14 @@ from tests.support.chromium import accessibility_problems
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def unregistered_tool(database_url, tmp_path, keys_dir):
+@pytest.fixture(params=["same-site", "cross-site"])
+def unregistered_tool(request, database_url, tmp_path, keys_dir):
+    """Cross-site: the platform on localhost frames the tool on 127.0.0.1, as a real LMS
+    frames a tool on another site."""
     from tests.support.live import live_tool
 
-    with live_tool(database_url, tmp_path, keys_dir, register=False) as tool:
+    with live_tool(database_url, tmp_path, keys_dir, register=False,
+                   cross_site=request.param == "cross-site") as tool:  # fmt: skip
         with tool.session() as session:
             create_user(session, "root", "correct horse battery")
             session.commit()
