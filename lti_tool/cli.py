@@ -19,6 +19,8 @@ from lti_tool.app import create_app
 from lti_tool.db import new_session
 from lti_tool.lti import keys as tool_keys
 from lti_tool.lti.dynamic_registration import create_invite
+from lti_tool.lti.dynamic_registration import open_invites
+from lti_tool.lti.dynamic_registration import withdraw_invite
 from lti_tool.lti.registrations import RegistrationError
 from lti_tool.lti.registrations import add_registration
 from lti_tool.lti.registrations import list_registrations
@@ -180,6 +182,38 @@ def platform_invite(name: str, hours: int) -> None:
                "Manage tools > Tool URL, then Add LTI Advantage")  # fmt: skip
     click.echo("  Canvas: Admin > Developer Keys > + Developer Key > + LTI Registration")
     click.echo("Keep it private: whoever has it can register a platform with the tool.")
+
+
+@platform.command("invites")
+@with_appcontext
+def platform_invites() -> None:
+    """List the registration links that can still be used."""
+    session = new_session(current_app)
+    try:
+        invites = open_invites(session)
+        for item in invites:
+            click.echo(f"#{item.id}  {item.name or '-'}  made {item.created_at:%Y-%m-%d %H:%M} "
+                       f"UTC, valid until {item.expires_at:%Y-%m-%d %H:%M} UTC")  # fmt: skip
+        if not invites:
+            click.echo("no registration link can be used (see `lti-tool platform invite`)")
+    finally:
+        session.close()
+
+
+@platform.command("withdraw-invite")
+@click.argument("invite_id", type=click.IntRange(1, 2**31 - 1))
+@with_appcontext
+def platform_withdraw_invite(invite_id: int) -> None:
+    """Make an unused registration link unusable."""
+    session = new_session(current_app)
+    try:
+        withdrawn = withdraw_invite(session, invite_id)
+        session.commit()
+    finally:
+        session.close()
+    if not withdrawn:
+        raise click.ClickException(f"no registration link #{invite_id} can be used")
+    click.echo(f"registration link #{invite_id} withdrawn")
 
 
 @platform.command("list")

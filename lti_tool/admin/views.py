@@ -25,6 +25,8 @@ from lti_tool.grading import outbox
 from lti_tool.grading import worker as grade_worker
 from lti_tool.lti import keys as tool_keys
 from lti_tool.lti.dynamic_registration import create_invite
+from lti_tool.lti.dynamic_registration import open_invites
+from lti_tool.lti.dynamic_registration import withdraw_invite
 from lti_tool.lti.registrations import list_registrations
 from lti_tool.public_urls import public_url
 from lti_tool.public_urls import tool_urls
@@ -70,7 +72,8 @@ def logout() -> ResponseReturnValue:
 @bp.get("/")
 @auth.admin_required
 def overview() -> ResponseReturnValue:
-    return _overview(resent=request.args.get("resent", type=int))
+    return _overview(resent=request.args.get("resent", type=int),
+                     withdrawn=request.args.get("withdrawn", type=int))  # fmt: skip
 
 
 @bp.post("/invite")
@@ -84,6 +87,18 @@ def invite() -> ResponseReturnValue:
     db.commit()
     log.info("admin made a registration link")
     return _overview(new_link=public_url("lti.registration_page", token=token))
+
+
+@bp.post("/withdraw-invite")
+@auth.admin_required
+def withdraw() -> ResponseReturnValue:
+    db = get_session()
+    invite_id = posted_int(request.form.get("invite", ""))
+    withdrawn = invite_id is not None and withdraw_invite(db, invite_id)
+    db.commit()
+    if withdrawn:
+        log.info("admin withdrew registration link #%s", invite_id)
+    return redirect(url_for("admin.overview", withdrawn=int(withdrawn)) + "#invite")
 
 
 def _overview(**extra: object) -> str:
@@ -104,6 +119,7 @@ def _overview(**extra: object) -> str:
         urls=tool_urls(),
         canvas_url=public_url("canvas_config.canvas_json"),
         invite_hours=int(INVITE_LIFETIME.total_seconds() // 3600),
+        invites=open_invites(db),
         csrf=auth.csrf_token(),
         **extra,
     )

@@ -10,6 +10,7 @@ from flask import current_app
 from flask import g
 from flask_babel import Babel
 from flask_babel import format_date
+from flask_babel import format_datetime
 from flask_babel import format_percent
 from flask_babel import get_locale
 from flask_babel import get_translations
@@ -45,6 +46,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["language_options"] = language_options
     app.jinja_env.globals["format_percent"] = lambda value: format_percent(value, "#,##0%")
     app.jinja_env.globals["format_date"] = format_date
+    app.jinja_env.globals["format_datetime"] = lambda value: format_datetime(value, "short")
 
 
 def _translations() -> Any:

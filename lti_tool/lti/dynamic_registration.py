@@ -118,6 +118,26 @@ def usable_invite(session: Session, token: str) -> RegistrationInvite | None:
     return invite
 
 
+def open_invites(session: Session) -> list[RegistrationInvite]:
+    """Links that can still be used, newest first."""
+    return list(session.scalars(
+        select(RegistrationInvite)
+        .where(RegistrationInvite.used_at.is_(None), RegistrationInvite.expires_at > utcnow())
+        .order_by(RegistrationInvite.id.desc())
+    ))  # fmt: skip
+
+
+def withdraw_invite(session: Session, invite_id: int) -> bool:
+    """Make a link that has not been used unusable (it stays listed as expired, for the record)."""
+    withdrawn = session.execute(
+        update(RegistrationInvite)
+        .where(RegistrationInvite.id == invite_id, RegistrationInvite.used_at.is_(None),
+               RegistrationInvite.expires_at > utcnow())
+        .values(expires_at=utcnow())
+    )  # fmt: skip
+    return withdrawn.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+
+
 def claim_invite(session: Session, token: str) -> RegistrationInvite | None:
     """Take the invite for this registration, so that two confirmations of one link cannot
     both register; ``release_invite`` gives it back when the registration fails."""

@@ -170,3 +170,29 @@ def test_a_registration_link_needs_the_administrators_csrf_token(tool):
     http, _ = sign_in(tool)
     refused = http.post(tool.base_url + "/admin/invite", data={"name": "x"}, timeout=10)
     assert refused.status_code == 400
+
+
+def test_an_unused_registration_link_can_be_withdrawn(tool):
+    from datetime import timedelta
+
+    from lti_tool.lti.dynamic_registration import create_invite
+
+    with tool.session() as session:
+        token = create_invite(session, "Leaked", timedelta(hours=1))
+        session.commit()
+    link = f"{tool.base_url}/lti/register/{token}"
+    assert requests.get(link, timeout=10).status_code == 400  # usable (opened without platform)
+    admin_user(tool)
+    http, overview = sign_in(tool)
+    assert "Leaked" in overview.text
+    form = next(f for f in parse(overview.text).forms if f.action.endswith("/withdraw-invite"))
+    answer = http.post(tool.base_url + "/admin/withdraw-invite", data=form.fields, timeout=10)
+    assert answer.status_code == 200 and "The registration link is withdrawn." in answer.text
+    assert "Leaked" not in answer.text
+    assert requests.get(link, timeout=10).status_code == 404
+
+    again = http.post(tool.base_url + "/admin/withdraw-invite", data=form.fields, timeout=10)
+    assert "could no longer be used" in again.text
+    bad = http.post(tool.base_url + "/admin/withdraw-invite", timeout=10,
+                    data={**form.fields, "invite": "9" * 40})  # fmt: skip
+    assert bad.status_code == 200 and "could no longer be used" in bad.text

@@ -236,3 +236,15 @@ def test_admin_create_user_and_grades_status(cli_env):
     status = run(cli_env, "grades", "status").stdout
     assert "pending       0" in status
     assert "oldest pending -" in status
+
+
+def test_platform_invite_lists_and_withdraws_registration_links(cli_env):
+    made = run(cli_env, "platform", "invite", "--name", "Our\x07 Moodle", "--hours", "2").stdout
+    assert re.search(r"https://tool\.example\.org/lti/register/[\w-]{40,}", made)
+    listed = run(cli_env, "platform", "invites").stdout
+    number = re.search(r"#(\d+)  Our Moodle  made ", listed).group(1)
+    assert "withdrawn" in run(cli_env, "platform", "withdraw-invite", number).stdout
+    assert "no registration link can be used" in run(cli_env, "platform", "invites").stdout
+    again = run(cli_env, "platform", "withdraw-invite", number, check=False)
+    assert again.returncode == 1 and f"no registration link #{number}" in again.stderr
+    assert run(cli_env, "platform", "invite", "--hours", "0", check=False).returncode == 2
