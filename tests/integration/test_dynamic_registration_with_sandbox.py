@@ -14,6 +14,7 @@ from lti_tool.sandbox.clients import current_client
 from tests.integration.test_dynamic_registration import confirm
 from tests.integration.test_dynamic_registration import invite
 from tests.integration.test_dynamic_registration import registrations
+from tests.integration.test_grades import choose_to_the_end
 from tests.integration.test_grades import deliver
 from tests.integration.test_grades import gradebook_scores
 from tests.integration.test_learner import PATHS
@@ -46,11 +47,7 @@ def test_registered_through_the_sandbox_the_tool_launches_and_grades(database_ur
         learner = Learner(tool, name="Dora Dynamic")
         assert page_of(learner.page) == "case-start"
         learner.click("/play/start")
-        for choice in PATHS["referral-made"]:
-            learner.choose(choice)
-            if "See your debrief" in learner.page.text:
-                break
-            learner.click("/play/scene")
+        choose_to_the_end(learner, PATHS["referral-made"])
         while deliver(tool):
             pass
         final = gradebook_scores(tool)[-1]

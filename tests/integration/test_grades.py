@@ -36,6 +36,15 @@ def gradebook_scores(tool) -> list[SbScore]:
         return list(session.scalars(select(SbScore).order_by(SbScore.id)))
 
 
+def choose_to_the_end(learner: Learner, choices: list[str]) -> None:
+    """Choose along a path from the attempt's first scene until the case ends."""
+    for choice in choices:
+        learner.choose(choice)
+        if "See your debrief" in learner.page.text:
+            return
+        learner.click("/play/scene")
+
+
 def make_due(tool) -> None:
     """Skip the backoff wait: the next pass tries the pending deliveries now."""
     from lti_tool.db import utcnow
@@ -53,11 +62,7 @@ def test_started_then_completed_attempt_appears_in_the_gradebook(tool):
     assert [s.activity_progress for s in gradebook_scores(tool)] == ["Started"]
     assert gradebook_scores(tool)[0].score_given is None
 
-    for choice in PATHS["referral-made"]:
-        learner.choose(choice)
-        if "See your debrief" in learner.page.text:
-            break
-        learner.click("/play/scene")
+    choose_to_the_end(learner, PATHS["referral-made"])
     while deliver(tool):
         pass
 
