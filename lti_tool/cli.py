@@ -18,6 +18,7 @@ from lti_tool import migrate
 from lti_tool.app import create_app
 from lti_tool.db import new_session
 from lti_tool.lti import keys as tool_keys
+from lti_tool.lti.dynamic_registration import clean_name
 from lti_tool.lti.dynamic_registration import create_invite
 from lti_tool.lti.dynamic_registration import open_invites
 from lti_tool.lti.dynamic_registration import withdraw_invite
@@ -192,7 +193,7 @@ def platform_invites() -> None:
     try:
         invites = open_invites(session)
         for item in invites:
-            click.echo(f"#{item.id}  {item.name or '-'}  made {item.created_at:%Y-%m-%d %H:%M} "
+            click.echo(f"#{item.id}  {clean_name(item.name) or '-'}  made {item.created_at:%Y-%m-%d %H:%M} "
                        f"UTC, valid until {item.expires_at:%Y-%m-%d %H:%M} UTC")  # fmt: skip
         if not invites:
             click.echo("no registration link can be used (see `lti-tool platform invite`)")

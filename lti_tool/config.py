@@ -39,6 +39,7 @@ class Defaults:
     ROW_CACHE_SECONDS = 60
     DEPLOYMENT_POLICY = "accept"
     HTTP_TIMEOUT_SECONDS = 10.0
+    REGISTRATION_ALLOW_HTTP = False  # Dynamic Registration with a platform on plain http
     MAX_CONTENT_LENGTH = 256 * 1024
     MAX_FORM_MEMORY_SIZE = 256 * 1024
     DEFAULT_LOCALE = "en"

@@ -93,7 +93,7 @@ def _logged_path() -> str:
     """The route's pattern where it has variables (``/lti/register/<token>``: a registration
     link is a secret), otherwise the path; a path under a secret prefix never, matched or not."""
     for prefix in SECRET_PATH_PREFIXES:
-        if request.path.startswith(prefix):
+        if request.path.lower().startswith(prefix):
             return ascii(prefix + "…")
     rule = request.url_rule
     where = rule.rule if rule is not None and rule.arguments else request.path

@@ -15,20 +15,19 @@ import hashlib
 import json
 import re
 import secrets
-import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
 import urllib3
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from lti_tool.bounded_http import ExchangeFailed
+from lti_tool.bounded_http import exchange
 from lti_tool.db import utcnow
-from lti_tool.http import http_session
 from lti_tool.lti.claims import DEEP_LINKING_REQUEST
 from lti_tool.lti.claims import TOOL_SCOPES
 from lti_tool.lti.models import Platform
@@ -119,19 +118,22 @@ def usable_invite(session: Session, token: str) -> RegistrationInvite | None:
 
 
 def open_invites(session: Session) -> list[RegistrationInvite]:
-    """Links that can still be used, newest first."""
+    """Links that can still be used (or are being used this moment), newest first."""
     return list(session.scalars(
         select(RegistrationInvite)
-        .where(RegistrationInvite.used_at.is_(None), RegistrationInvite.expires_at > utcnow())
+        .where(RegistrationInvite.registration_id.is_(None),
+               RegistrationInvite.expires_at > utcnow())
         .order_by(RegistrationInvite.id.desc())
     ))  # fmt: skip
 
 
 def withdraw_invite(session: Session, invite_id: int) -> bool:
-    """Make a link that has not been used unusable (it stays listed as expired, for the record)."""
+    """Make a link that has registered nothing unusable, even while a registration with it is
+    under way (that one, if it fails, does not give the link back). It stays, expired, on
+    record."""
     withdrawn = session.execute(
         update(RegistrationInvite)
-        .where(RegistrationInvite.id == invite_id, RegistrationInvite.used_at.is_(None),
+        .where(RegistrationInvite.id == invite_id, RegistrationInvite.registration_id.is_(None),
                RegistrationInvite.expires_at > utcnow())
         .values(expires_at=utcnow())
     )  # fmt: skip
@@ -187,7 +189,7 @@ def read_platform_configuration(
         if not _absolute_url(data.get(name), allow_http):
             raise RegistrationFailed("configuration_incomplete", name)
         endpoints[name] = data[name]
-    if _origin(issuer) != _origin(url):
+    if not _within(url, issuer):
         raise RegistrationFailed("issuer_mismatch")
     server = data.get("authorization_server")
     scopes = data.get("scopes_supported")
@@ -250,6 +252,7 @@ def register_with_platform(
     if status not in (200, 201):
         said = data.get("error_description") or data.get("error") if data else None
         text = said if isinstance(said, str) else body.decode("utf-8", "replace")
+        text = "".join(c if c.isprintable() else "?" for c in text[:PLATFORM_TEXT_LIMIT])
         raise RegistrationFailed("registration_refused",
                                  f"{status}: {text[:PLATFORM_TEXT_LIMIT]}")  # fmt: skip
     client_id = _identifier(data.get("client_id") if data else None)
@@ -294,30 +297,21 @@ def _exchange(
     method: str, url: str, registration_token: str | None, timeout: float, *,
     unreachable: str, unreadable: str, json_body: dict[str, Any] | None = None,
 ) -> tuple[int, bytes]:  # fmt: skip
-    """One request to the platform: no redirects, at most MAX_DOCUMENT_BYTES read (decoded),
-    and no longer than twice the timeout in all (a platform that drips bytes is cut off)."""
+    """One request to the platform, over within the timeout whatever the platform does."""
     headers = {"Accept": "application/json"}
     if registration_token:
         headers["Authorization"] = f"Bearer {registration_token}"
-    deadline = time.monotonic() + 2 * timeout
+    body = None
+    if json_body is not None:
+        body = json.dumps(json_body).encode()
+        headers["Content-Type"] = "application/json"
     try:
-        response = http_session().request(method, url, headers=headers, json=json_body,
-                                          timeout=timeout, allow_redirects=False,
-                                          stream=True)  # fmt: skip
-        try:
-            body = bytearray()
-            for chunk in response.raw.stream(16384, decode_content=True):
-                body += chunk
-                if len(body) > MAX_DOCUMENT_BYTES:
-                    raise RegistrationFailed(unreadable, "")
-                if time.monotonic() > deadline:
-                    raise RegistrationFailed(unreachable, "too slow")
-        finally:
-            response.close()
-    except (requests.RequestException, urllib3.exceptions.HTTPError, ValueError) as exc:
-        # urllib3's own errors surface from the raw stream (a bad gzip body, a bad host name)
-        raise RegistrationFailed(unreachable, type(exc).__name__) from exc
-    return response.status_code, bytes(body)
+        answer = exchange(method, url, headers=headers, body=body, seconds=timeout,
+                          limit=MAX_DOCUMENT_BYTES)  # fmt: skip
+    except ExchangeFailed as failure:
+        code = unreadable if failure.reason == "too_large" else unreachable
+        raise RegistrationFailed(code, "" if code == unreadable else failure.detail) from failure
+    return answer.status, answer.body
 
 
 def _json_object(body: bytes) -> dict[str, Any] | None:
@@ -352,6 +346,15 @@ def _origin(url: str) -> tuple[str, str, int]:
     parts = urlsplit(url)
     default = 443 if parts.scheme == "https" else 80
     return parts.scheme, (parts.hostname or "").lower(), parts.port or default
+
+
+def _within(url: str, issuer: str) -> bool:
+    """Whether ``url`` lies under ``issuer``: the same origin and, when the issuer has a path
+    (Moodle in a folder: ``https://lms.example.org/moodle``), below it."""
+    if _origin(url) != _origin(issuer):
+        return False
+    base = urlsplit(issuer).path.rstrip("/")
+    return not base or urlsplit(url).path.startswith(base + "/")
 
 
 def _printable(value: object, limit: int) -> bool:

@@ -85,12 +85,21 @@ def register(token: str) -> Response | str:
             "The platform has registered the tool, but the tool could not record it. Remove the "
             "tool on the platform's side and use the link again, or register it by hand."))  # fmt: skip
     finally:
-        if not recorded:  # the link can be used again
-            release_invite(session, invite_id)
+        if not recorded:
+            _give_back(session, invite_id)
     log.info("dynamic registration: registered %s (client id %s)", ascii(platform.issuer[:200]),
              ascii(answer.client_id[:100]))  # fmt: skip
     return render_template("lti/registered.html", page="registered", platform=platform,
                            answer=answer)  # fmt: skip
+
+
+def _give_back(session: Session, invite_id: int) -> None:
+    """The link can be used again (unless withdrawn meanwhile); if the database cannot say so,
+    the page already chosen is still the answer."""
+    try:
+        release_invite(session, invite_id)
+    except SQLAlchemyError:
+        log.exception("dynamic registration: the link could not be given back")
 
 
 def _record(session: Session, invite: RegistrationInvite, platform: PlatformConfiguration,
@@ -119,9 +128,11 @@ def _timeout() -> float:
 
 
 def _allow_http() -> bool:
-    """Plain http only in the demo and the tests: elsewhere the registration token and the
-    platform's key set address must not travel in the clear."""
-    return bool(current_app.config["DEMO"] or current_app.testing)
+    """Plain http only in the demo, the tests, or where an administrator allows it
+    (``LTI_TOOL_REGISTRATION_ALLOW_HTTP``, for an intranet LMS without TLS): elsewhere the
+    registration token and the platform's key set address must not travel in the clear."""
+    config = current_app.config
+    return bool(config["DEMO"] or current_app.testing or config["REGISTRATION_ALLOW_HTTP"])
 
 
 def _invite_unusable() -> Response:

@@ -68,7 +68,7 @@ class FakePlatform:
     def __call__(self, environ: Any, start_response: Any) -> Any:
         request = Request(environ)
         self.received.append((request.path, dict(request.headers), request.get_data()))
-        if request.path == "/.well-known/openid-configuration":
+        if request.path.endswith("/.well-known/openid-configuration"):
             body = self.configuration_body or json.dumps(self.configuration).encode()
             response = Response(body, self.configuration_status, mimetype="application/json")
         elif request.path == "/register":
@@ -351,6 +351,12 @@ def test_outside_the_demo_the_platform_must_use_https(database_url, tmp_path, ke
     assert platform.received == []
     app.extensions["lti_tool.engine"].dispose()
 
+    app.config["REGISTRATION_ALLOW_HTTP"] = True  # an intranet LMS without TLS
+    page = app.test_client().get(f"/lti/register/{token}", query_string={
+        "openid_configuration": platform.url + "/.well-known/openid-configuration"})  # fmt: skip
+    assert page.status_code == 200
+    app.extensions["lti_tool.engine"].dispose()
+
 
 def test_a_registration_the_tool_already_has_is_not_overwritten(plain_tool, platform):
     from lti_tool.lti.registrations import add_registration
@@ -429,6 +435,102 @@ def test_a_link_never_reaches_the_log(plain_tool, platform, caplog):
     requests.get(f"{plain_tool.base_url}/lti/register/{token}/", timeout=10)
     requests.put(f"{plain_tool.base_url}/lti/register/{token}", timeout=10)
     requests.get(f"{plain_tool.base_url}/lti/register/{token}", timeout=10)
+    requests.get(f"{plain_tool.base_url}/LTI/Register/{token}", timeout=10)
     ours = [r.getMessage() for r in caplog.records if r.name.startswith("lti_tool")]
-    assert len(ours) == 3
+    assert len(ours) == 4
     assert not any(token in line for line in ours)
+
+
+@pytest.fixture
+def dripping_platform() -> Iterator[str]:
+    """A platform that sends its (valid) configuration one byte at a time, 0.2 s apart: about
+    8 s in all, each byte well within a per-read timeout."""
+    import socket
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    stop = threading.Event()
+    config = json.dumps({
+        "issuer": url, "authorization_endpoint": url + "/auth", "token_endpoint": url + "/token",
+        "jwks_uri": url + "/jwks", "registration_endpoint": url + "/register"}).encode()  # fmt: skip
+    answer = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+              + str(len(config)).encode() + b"\r\nX-Slow: " + b"x" * 40 + b"\r\n\r\n" + config)  # fmt: skip
+
+    def serve() -> None:
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with connection:
+                connection.recv(65536)
+                for byte in answer:
+                    if stop.wait(0.2):
+                        return
+                    try:
+                        connection.sendall(bytes([byte]))
+                    except OSError:  # the tool hung up
+                        break
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield url
+    stop.set()
+    thread.join(timeout=10)
+    listener.close()
+
+
+def test_a_platform_that_drips_its_answer_is_cut_off_at_the_timeout(
+    database_url, tmp_path, keys_dir, dripping_platform
+):
+    with live_tool(database_url, tmp_path, keys_dir, register=False,
+                   overrides={"HTTP_TIMEOUT_SECONDS": 1}) as tool:  # fmt: skip
+        token = invite(tool)
+        page = requests.get(f"{tool.base_url}/lti/register/{token}", timeout=30, params={
+            "openid_configuration": dripping_platform + "/config"})  # fmt: skip
+    assert page.status_code == 502
+    assert "could not be reached" in unescape(page.text)
+
+
+def test_a_platform_in_a_folder_registers_and_its_neighbour_cannot_speak_for_it(plain_tool,
+                                                                                platform):  # fmt: skip
+    token = invite(plain_tool)
+    platform.configuration = platform.standard(issuer=platform.url + "/moodle")
+    elsewhere = requests.get(f"{plain_tool.base_url}/lti/register/{token}", timeout=10, params={
+        "openid_configuration": platform.url + "/other/.well-known/openid-configuration"})  # fmt: skip
+    assert elsewhere.status_code == 502
+    assert "another site" in unescape(elsewhere.text)
+    below = requests.get(f"{plain_tool.base_url}/lti/register/{token}", timeout=10, params={
+        "openid_configuration": platform.url + "/moodle/.well-known/openid-configuration"})  # fmt: skip
+    assert below.status_code == 200
+    assert confirm(plain_tool, token, below).status_code == 200
+    assert registrations(plain_tool) == [(platform.url + "/moodle", "dr-client-7", ["7"])]
+
+
+def test_text_a_page_cannot_carry_is_replaced_in_the_platforms_refusal(plain_tool, platform):
+    platform.registration_status = 400
+    platform.registration_answer = {"error_description": "bad \ud800 value \x07"}
+    token = invite(plain_tool)
+    refused = confirm(plain_tool, token, open_link(plain_tool, token, platform))
+    assert refused.status_code == 502
+    assert "The platform said: 400: bad ? value ?" in unescape(refused.text)
+
+
+def test_a_link_withdrawn_while_it_registers_stays_withdrawn(plain_tool):
+    from lti_tool.lti.dynamic_registration import claim_invite
+    from lti_tool.lti.dynamic_registration import open_invites
+    from lti_tool.lti.dynamic_registration import release_invite
+    from lti_tool.lti.dynamic_registration import usable_invite
+    from lti_tool.lti.dynamic_registration import withdraw_invite
+
+    token = invite(plain_tool)
+    with plain_tool.session() as session:
+        claimed = claim_invite(session, token)
+        assert claimed is not None
+        assert [i.id for i in open_invites(session)] == [claimed.id]  # listed while in use
+        assert withdraw_invite(session, claimed.id)
+        session.commit()
+        release_invite(session, claimed.id)  # the registration under way failed
+        assert usable_invite(session, token) is None
+        assert open_invites(session) == []
