@@ -1,10 +1,15 @@
 """Absolute URLs the tool gives to platforms: from ``LTI_TOOL_BASE_URL`` when set, otherwise from
-the request (honouring X-Forwarded-* only when ``LTI_TOOL_BEHIND_PROXY`` is set)."""
+the request (honouring X-Forwarded-* only when ``LTI_TOOL_BEHIND_PROXY`` is set); and the two
+things done to other parties' URLs: their origin, and adding query parameters."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qsl
+from urllib.parse import urlencode
 from urllib.parse import urlsplit
+from urllib.parse import urlunsplit
 
 from flask import current_app
 from flask import has_request_context
@@ -33,9 +38,18 @@ def origin(url: str) -> str:
         parts.port  # noqa: B018  (raises ValueError on a malformed port)
     except ValueError:
         return ""
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    host = parts.netloc.rpartition("@")[2].lower()  # as a browser names it: no user, lower case
+    if parts.scheme not in ("http", "https") or not host:
         return ""
-    return f"{parts.scheme}://{parts.netloc}"
+    return f"{parts.scheme}://{host}"
+
+
+def with_query(url: str, params: Mapping[str, str]) -> str:
+    """``url`` with ``params`` in its query string, which it may already have (Moodle's service
+    URLs carry ``?type_id=N``); a parameter already there with one of these names is replaced."""
+    parts = urlsplit(url)
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in params]
+    return urlunsplit(parts._replace(query=urlencode([*kept, *params.items()])))
 
 
 def tool_urls() -> dict[str, str]:

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from datetime import UTC
 from email.utils import parsedate_to_datetime
 from enum import Enum
-from urllib.parse import parse_qsl
-from urllib.parse import urlencode
 from urllib.parse import urlsplit
 from urllib.parse import urlunsplit
 
@@ -20,6 +18,7 @@ from lti_tool.http import http_session
 from lti_tool.lti.claims import SCOPE_LINEITEM as SCOPE_LINEITEM
 from lti_tool.lti.claims import SCOPE_LINEITEM_READ as SCOPE_LINEITEM_READ
 from lti_tool.lti.claims import SCOPE_SCORE as SCOPE_SCORE
+from lti_tool.public_urls import with_query
 
 SCORE_TYPE = "application/vnd.ims.lis.v1.score+json"
 LINEITEM_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
@@ -37,12 +36,6 @@ def with_path_suffix(url: str, suffix: str) -> str:
     ``…/lineitems/3/scores?type_id=1``): Moodle's service URLs carry a query string."""
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=parts.path.rstrip("/") + suffix))
-
-
-def with_query(url: str, **params: str) -> str:
-    parts = urlsplit(url)
-    query = parse_qsl(parts.query, keep_blank_values=True) + list(params.items())
-    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 def next_page(link_header: str | None) -> str | None:
@@ -148,7 +141,7 @@ def _request(method: str, url: str, token: str, timeout: float, **kwargs: object
 def find_lineitem(token: str, lineitems_url: str, resource_link_id: str, resource_id: str,
                   timeout: float) -> str | None:  # fmt: skip
     """The line item of this resource link (or, failing that, of this case), following pages."""
-    url: str | None = with_query(lineitems_url, resource_link_id=resource_link_id)
+    url: str | None = with_query(lineitems_url, {"resource_link_id": resource_link_id})
     pages = 0
     while url and pages < 50:
         pages += 1

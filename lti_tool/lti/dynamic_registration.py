@@ -170,7 +170,7 @@ def read_platform_configuration(
 ) -> PlatformConfiguration:
     """The platform's OpenID configuration, checked: its issuer must be on the site the
     configuration was read from (the spec's rule), and every endpoint an absolute https URL
-    (http too in the demo and the tests)."""
+    (or http, when ``allow_http``)."""
     if not _absolute_url(url, allow_http):
         raise RegistrationFailed("configuration_url")
     status, body = _exchange("GET", url, registration_token, timeout,
@@ -253,8 +253,7 @@ def register_with_platform(
         said = data.get("error_description") or data.get("error") if data else None
         text = said if isinstance(said, str) else body.decode("utf-8", "replace")
         text = "".join(c if c.isprintable() else "?" for c in text[:PLATFORM_TEXT_LIMIT])
-        raise RegistrationFailed("registration_refused",
-                                 f"{status}: {text[:PLATFORM_TEXT_LIMIT]}")  # fmt: skip
+        raise RegistrationFailed("registration_refused", f"{status}: {text}")
     client_id = _identifier(data.get("client_id") if data else None)
     if client_id is None:
         raise RegistrationFailed("registration_answer", "client_id")

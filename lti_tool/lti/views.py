@@ -7,10 +7,6 @@ import logging
 from datetime import UTC
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qsl
-from urllib.parse import urlencode
-from urllib.parse import urlsplit
-from urllib.parse import urlunsplit
 
 from flask import Response
 from flask import current_app
@@ -43,6 +39,7 @@ from lti_tool.lti.validation import ToolMessageLaunch
 from lti_tool.public_urls import base_url
 from lti_tool.public_urls import origin
 from lti_tool.public_urls import public_url
+from lti_tool.public_urls import with_query
 
 log = logging.getLogger("lti_tool.launch")
 
@@ -136,13 +133,6 @@ def _param(name: str) -> str:
     return value
 
 
-def _with_query(url: str, params: dict[str, str]) -> str:
-    """Add parameters to a URL that may already carry a query string (Moodle's often do)."""
-    parts = urlsplit(url)
-    query = parse_qsl(parts.query, keep_blank_values=True) + list(params.items())
-    return urlunsplit(parts._replace(query=urlencode(query)))
-
-
 def _state_cookie_attributes() -> dict[str, Any]:
     # Inside the LMS iframe over HTTPS the cookie is cross-site: SameSite=None, Secure and
     # Partitioned (CHIPS). Deleting it needs the same attributes, or the browser keeps it.
@@ -198,7 +188,7 @@ def login() -> Response:
         auth_params["lti_message_hint"] = message_hint
     if storage_target:
         auth_params["lti_storage_target"] = storage_target
-    auth_url = _with_query(registration.auth_login_url, auth_params)
+    auth_url = with_query(registration.auth_login_url, auth_params)
     if storage_target:
         response = Response(
             render_template(

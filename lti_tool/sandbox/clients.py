@@ -7,15 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
-from urllib.parse import urlencode
-from urllib.parse import urlsplit
-from urllib.parse import urlunsplit
 
 from flask import current_app
 from flask import request
 from sqlalchemy.orm import Session
 
+from lti_tool.public_urls import origin
 from lti_tool.sandbox import CLIENT_ID
 from lti_tool.sandbox import DEPLOYMENT_ID
 from lti_tool.sandbox.store import get_setting
@@ -79,16 +76,3 @@ def save_client(session: Session, client: ToolClient) -> None:
         "redirect_uris": list(client.redirect_uris or (client.launch_url,)),
         "scopes": None if client.scopes is None else sorted(client.scopes),
     })  # fmt: skip
-
-
-def origin(url: str) -> str:
-    """The web origin of an absolute URL, as a browser names it in a message event."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2].lower()}"
-
-
-def with_query(url: str, params: dict[str, str]) -> str:
-    """``url`` with ``params`` added to the query string it may already have."""
-    parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in params]
-    return urlunsplit(parts._replace(query=urlencode([*query, *params.items()])))

@@ -16,13 +16,13 @@ from flask import render_template
 from flask import request
 from sqlalchemy import select
 
+from lti_tool.public_urls import with_query
 from lti_tool.sandbox import CONTEXT_ID
 from lti_tool.sandbox import CONTEXT_TITLE
 from lti_tool.sandbox import bp
 from lti_tool.sandbox import state
 from lti_tool.sandbox.clients import ToolClient
 from lti_tool.sandbox.clients import current_client
-from lti_tool.sandbox.clients import with_query
 from lti_tool.sandbox.signing import sign
 from lti_tool.sandbox.store import SbLaunchRequest
 from lti_tool.sandbox.store import SbLineItem

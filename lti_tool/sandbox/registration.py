@@ -21,6 +21,8 @@ from flask_babel import gettext as _
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from lti_tool.public_urls import origin
+from lti_tool.public_urls import with_query
 from lti_tool.sandbox import bp
 from lti_tool.sandbox import state
 from lti_tool.sandbox.client_metadata import TOOL_CONFIGURATION
@@ -28,9 +30,7 @@ from lti_tool.sandbox.client_metadata import InvalidMetadata
 from lti_tool.sandbox.client_metadata import absolute_url
 from lti_tool.sandbox.client_metadata import validate
 from lti_tool.sandbox.clients import ToolClient
-from lti_tool.sandbox.clients import origin
 from lti_tool.sandbox.clients import save_client
-from lti_tool.sandbox.clients import with_query
 from lti_tool.sandbox.pages import AGS_SCOPES
 from lti_tool.sandbox.pages import NRPS_SCOPE
 from lti_tool.sandbox.pages import issuer
