@@ -15,7 +15,9 @@ from lti_tool import cookie_session
 from lti_tool import db
 from lti_tool import errors
 from lti_tool import i18n
+from lti_tool import input_guard
 from lti_tool import security
+from lti_tool import throttle
 from lti_tool.lti.launch_session import AcceptedLaunch
 from lti_tool.lti.runtime import LaunchHandler
 from lti_tool.paths import STATIC_DIR
@@ -40,6 +42,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     cookie_session.init_app(app)
     errors.init_app(app)
+    input_guard.init_app(app)
+    throttle.init_app(app)
     _blueprints(app)
     config.validate(app)
     return app

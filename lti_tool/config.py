@@ -56,6 +56,13 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SECURE: bool | None = None  # None: Secure when BASE_URL is https
+    # Rate limits in the ``limits`` notation ("10 per 15 minutes", several joined by ";").
+    # Sign-in counts failed attempts; the LTI entry points count every request, per address.
+    THROTTLE_SIGN_IN_PER_ADDRESS = "10 per 15 minutes"
+    THROTTLE_SIGN_IN_PER_ACCOUNT = "5 per minute;20 per hour"  # from browsers it never knew
+    THROTTLE_SIGN_IN_PER_DEVICE = "10 per 15 minutes"  # from a browser that signed in before
+    THROTTLE_LTI_PER_ADDRESS = "300 per minute"  # a class behind one NAT launches at once
+    THROTTLE_REGISTER_PER_ADDRESS = "30 per minute"
     PERMANENT_SESSION_LIFETIME = 8 * 3600  # administrators sign in again after a working day
 
 
@@ -169,5 +176,20 @@ def validate(app: Flask) -> None:
     ):
         if not isinstance(config[name], int) or config[name] < 0:
             problems.append(f"LTI_TOOL_{name} must be a non-negative integer")
+    for name in [n for n in config if n.startswith("THROTTLE_")]:
+        if not _valid_limits(config[name]):
+            problems.append(f"LTI_TOOL_{name} must be rate limits such as '10 per 15 minutes'")
     if problems:
         raise ConfigError("; ".join(problems))
+
+
+def _valid_limits(spec: object) -> bool:
+    """Empty (no limit), or limits in the ``limits`` notation, joined by ';'."""
+    from limits import parse_many
+
+    if spec == "":
+        return True
+    try:
+        return isinstance(spec, str) and bool(parse_many(spec))
+    except ValueError:
+        return False

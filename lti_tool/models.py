@@ -5,7 +5,15 @@ from lti_tool.db import Base
 from lti_tool.grading import models as grading_models
 from lti_tool.learner import models as learner_models
 from lti_tool.lti import models as lti_models
+from lti_tool.throttle import ThrottleCounter
 
 metadata = Base.metadata
 
-__all__ = ["admin_models", "grading_models", "learner_models", "lti_models", "metadata"]
+__all__ = [
+    "ThrottleCounter",
+    "admin_models",
+    "grading_models",
+    "learner_models",
+    "lti_models",
+    "metadata",
+]

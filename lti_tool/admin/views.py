@@ -7,6 +7,7 @@ import logging
 from datetime import timedelta
 from pathlib import Path
 
+from flask import Response
 from flask import current_app
 from flask import redirect
 from flask import render_template
@@ -30,6 +31,7 @@ from lti_tool.lti.dynamic_registration import withdraw_invite
 from lti_tool.lti.registrations import list_registrations
 from lti_tool.public_urls import public_url
 from lti_tool.public_urls import tool_urls
+from lti_tool.throttle import sign_in_throttle
 
 log = logging.getLogger("lti_tool.admin")
 INVITE_LIFETIME = timedelta(hours=72)
@@ -37,34 +39,52 @@ INVITE_LIFETIME = timedelta(hours=72)
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
-    error = None
-    status = 200
-    if request.method == "POST":
-        auth.check_csrf()
-        username = request.form.get("username", "")[:100]
-        key = (username, request.remote_addr or "")
-        if auth.brake().blocked(key):
-            error, status = _("Too many failed attempts. Please wait 15 minutes."), 429
-            log.warning("admin sign-in refused status=429 (too many failures)")
-        else:
-            user = auth.authenticate(get_session(), username, request.form.get("password", ""))
-            if user is None:
-                auth.brake().failed(key)
-                error, status = _("The username or the password is wrong."), 401
-                log.info("admin sign-in refused status=401")
-            else:
-                auth.brake().clear(key)
-                session.clear()
-                session["admin_id"] = user.id
-                session.permanent = True
-                return redirect(url_for("admin.overview"))
-    return render_template("admin/login.html", page="admin-login", error=error,
-                           csrf=auth.csrf_token()), status  # fmt: skip
+    if request.method == "GET":
+        return _login_page()
+    auth.check_csrf()
+    username = request.form.get("username", "")[:100]
+    address = request.remote_addr or ""
+    device = auth.known_device(username)
+    throttle = sign_in_throttle()
+    # a browser that signed in as this user before has its own count: others' failures
+    # (from the same address, or against the same account) never lock it out
+    counted = [("device", device)] if device else [("address", address), ("account", username)]
+    refused = [v for v in (throttle.test(name, key) for name, key in counted) if not v.allowed]
+    if refused:
+        log.warning("admin sign-in refused status=429 (too many failures)")
+        wait = max(v.retry_after for v in refused)
+        response = _login_page(_("Too many failed attempts. Please wait %(minutes)s minutes "
+                                 "and try again.", minutes=-(-wait // 60)), 429)  # fmt: skip
+        response.headers["Retry-After"] = str(wait)
+        return response
+    db = get_session()
+    user = auth.authenticate(db, username, request.form.get("password", ""))
+    db.rollback()  # nothing to write; and the counters below write in their own transaction
+    if user is None:
+        for name, key in counted:
+            throttle.hit(name, key)
+        log.info("admin sign-in refused status=401")
+        return _login_page(_("The username or the password is wrong."), 401)
+    if device:
+        throttle.clear("device", device)
+    auth.start_session(user)
+    response = redirect(url_for("admin.overview"))
+    auth.remember_device(response, username, device)
+    return response
+
+
+def _login_page(error: str | None = None, status: int = 200) -> Response:
+    body = render_template("admin/login.html", page="admin-login", error=error,
+                           csrf=auth.csrf_token())  # fmt: skip
+    return Response(body, status=status, mimetype="text/html")
 
 
 @bp.post("/logout")
 @auth.admin_required
 def logout() -> ResponseReturnValue:
+    db = get_session()
+    auth.end_sessions(db, session["admin_id"])
+    db.commit()
     session.clear()
     return redirect(url_for("admin.login"))
 

@@ -144,7 +144,7 @@ def _policy_from_form() -> AttemptPolicy | None:
         return None
     if attempts is not None and not 1 <= attempts <= 100:
         return None
-    if not 0 < maximum <= 10_000:
+    if not 1 <= maximum <= 10_000:  # also refuses nan; the form's min="1" is only a hint
         return None
     if (
         form.get("grade_from", "best") not in GRADE_FROM
@@ -172,7 +172,7 @@ def select_cases() -> Response:
     mode = "deep-link" if deep_link else "link"
     if policy is None:
         return picker_page(mode, _("Please check the settings: attempts from 1 to 100, maximum "
-                                   "points above 0."), status=400)  # fmt: skip
+                                   "points from 1 to 10000."), status=400)  # fmt: skip
     if not deep_link:
         if len(chosen) != 1:
             return picker_page(mode, _("Choose one case for this activity."), status=400)
@@ -316,7 +316,7 @@ def save_settings() -> Response:
     policy = _policy_from_form()
     if policy is None:
         return dashboard_page(_("Please check the settings: attempts from 1 to 100, maximum "
-                                "points above 0."), status=400)  # fmt: skip
+                                "points from 1 to 10000."), status=400)  # fmt: skip
     found = _link()
     if isinstance(found, Response):
         return found
@@ -348,11 +348,22 @@ def learner_path() -> Response:
     learner_id = posted_int(request.form.get("learner"))
     if learner_id is None:
         return error_page(400)
-    session = get_session()
-    learner = session.get(LearnerAccount, learner_id)
-    if learner is None or learner.platform_id != found.platform_id:
-        return error_page(404)
+    learner = _learner_of_link(found, learner_id)
+    if learner is None:  # never say whether, or who, this learner is elsewhere
+        return error_page(403)
     return _learner_page(found, learner, "learner-path")
+
+
+def _learner_of_link(link: ResourceLink, learner_id: int) -> LearnerAccount | None:
+    """The learner, if they played this activity: an instructor reaches learners only through
+    the activity their own launch is for."""
+    return get_session().scalar(
+        select(LearnerAccount)
+        .join(Attempt, Attempt.learner_id == LearnerAccount.id)
+        .where(LearnerAccount.id == learner_id, LearnerAccount.platform_id == link.platform_id,
+               Attempt.resource_link_id == link.id)
+        .limit(1)
+    )  # fmt: skip
 
 
 def _learner_page(link: ResourceLink, learner: LearnerAccount, page: str) -> Response:
@@ -426,10 +437,11 @@ def review_page() -> Response:
         return found
     user_id = current_launch().message_data.get("for_user_sub")
     session = get_session()
-    learner = session.scalar(
-        select(LearnerAccount).where(LearnerAccount.platform_id == found.platform_id,
-                                     LearnerAccount.sub == user_id)
+    learner_id = session.scalar(
+        select(LearnerAccount.id).where(LearnerAccount.platform_id == found.platform_id,
+                                        LearnerAccount.sub == user_id)
     ) if isinstance(user_id, str) else None  # fmt: skip
+    learner = _learner_of_link(found, learner_id) if learner_id is not None else None
     if learner is None:
         return _page("instructor/review_empty.html", "submission-review")
     return _learner_page(found, learner, "submission-review")

@@ -40,6 +40,40 @@ OBJECT_CLAIMS = (
 )
 
 
+def storable(value: Any) -> bool:
+    """Whether every string in a decoded JSON value (keys too) can be stored and logged: no NUL
+    (PostgreSQL refuses it) and no unpaired surrogate (UTF-8 cannot encode it). Iterative, so a
+    deeply nested token costs no recursion."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item or not _encodable(item):
+                return False
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _drop_null_objects(body: dict[str, Any]) -> None:
+    """An object claim sent as ``null`` is read as absent (pylti1p3 expects an object or
+    nothing; the message's own rules then say whether it was required)."""
+    for name in OBJECT_CLAIMS:
+        if name in body and body[name] is None:
+            del body[name]
+
+
 class LaunchRejected(Exception):
     """A launch we refuse. ``code`` picks the translated explanation; ``detail`` is for logs."""
 
@@ -113,6 +147,9 @@ class ToolMessageLaunch(MessageLaunch):  # type: ignore[type-arg]
         body = self._jwt.get("body")
         if not isinstance(header, dict) or not isinstance(body, dict):
             raise LaunchRejected("malformed", "JWT header or body is not an object")
+        if not storable(header) or not storable(body):
+            raise LaunchRejected("malformed", "a claim holds a NUL or an unpaired surrogate")
+        _drop_null_objects(body)
         alg = header.get("alg")
         if alg != "RS256":
             raise LaunchRejected("signature", f"algorithm {str(alg)[:16]!r} is not allowed")

@@ -158,13 +158,13 @@ def login() -> Response:
         login_hint = _param("login_hint")
         target_link_uri = _param("target_link_uri")
         storage_target = _param("lti_storage_target")
+        message_hint = _param("lti_message_hint")
+        client_id = _param("client_id")
         if not iss or not login_hint:
             raise LaunchRejected("malformed", "login without iss or login_hint")
         if target_link_uri and origin(target_link_uri) != origin(base_url()):
             raise LaunchRejected("target", "target_link_uri is not on this tool")
-        registration = runtime().registrations.registration(
-            get_session(), iss, _param("client_id") or None
-        )
+        registration = runtime().registrations.registration(get_session(), iss, client_id or None)
         if registration is None:
             raise LaunchRejected("registration", "login for an unknown issuer/client_id")
         pending = runtime().states.new_login(
@@ -183,7 +183,6 @@ def login() -> Response:
         "nonce": pending.nonce,
         "login_hint": login_hint,
     }
-    message_hint = _param("lti_message_hint")
     if message_hint:
         auth_params["lti_message_hint"] = message_hint
     if storage_target:

@@ -392,3 +392,72 @@ def test_a_token_lifetime_beyond_reason_is_kept_to_a_day(tool):
 
     assert dashboard.status_code == 200
     assert dashboard.text.count('<tr data-user="') == 2
+
+
+INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
+
+
+def _instructor_elsewhere(tool, context_id: str, link_id: str):
+    """An instructor's dashboard for another course (or another activity) of the same
+    platform, launched with a token the test signs as the platform."""
+    from tests.support.browsing import HostilePlatform
+
+    platform = HostilePlatform(tool)
+    dashboard = platform.launch(**{
+        "sub": "teacher-" + link_id, "name": "Dr Elsewhere", LTI + "roles": [INSTRUCTOR],
+        LTI + "context": {"id": context_id, "title": "Another course"},
+        LTI + "resource_link": {"id": link_id, "title": "Another activity"},
+        LTI + "custom": {"case_id": "feature-tour"},
+    })  # fmt: skip
+    assert page_of(dashboard) == "dashboard", dashboard.text[:300]
+    return platform, dashboard
+
+
+@pytest.mark.parametrize("where", ["another course", "another activity of the same course"])
+def test_an_instructor_reaches_no_learner_outside_their_activity(tool, where):
+    Learner(tool, name="Private Person").play(PATHS["taken-away"])
+    with tool.session() as session:
+        learner_id = session.scalars(select(Attempt.learner_id)).one()
+        course = session.scalars(select(ResourceLink)).one().course_id
+        from lti_tool.lti.models import Course
+
+        context_id = session.get(Course, course).context_id
+    context = "course-B" if where == "another course" else context_id
+    platform, dashboard = _instructor_elsewhere(tool, context, "rl-B")
+    url, data = form_data(dashboard, "/teach/export.csv")
+    data = [(k, v) for k, v in data] + [("learner", str(learner_id))]
+
+    answer = platform.http.post(url.replace("export.csv", "learner"), data=data, timeout=15)
+
+    assert answer.status_code == 403
+    assert page_of(answer) == "error"
+    assert "Private Person" not in answer.text
+
+
+def test_ids_of_other_learners_tell_nothing(tool):
+    Learner(tool, name="Private Person").play(PATHS["taken-away"])
+    platform, dashboard = _instructor_elsewhere(tool, "course-B", "rl-B")
+    url, data = form_data(dashboard, "/teach/export.csv")
+    statuses = set()
+    for learner_id in range(1, 40):
+        answer = platform.http.post(url.replace("export.csv", "learner"),
+                                    data=[*data, ("learner", str(learner_id))], timeout=15)  # fmt: skip
+        assert "Private Person" not in answer.text
+        statuses.add(answer.status_code)
+    assert statuses == {403}  # the same answer for a learner elsewhere and for nobody
+
+
+@pytest.mark.parametrize("maximum", ["5e-324", "0.5", "0", "nan", "inf", "-1", "10001"])
+def test_maximum_points_outside_1_to_10000_are_refused_and_nothing_is_saved(tool, maximum):
+    teacher = Browser(tool)
+    dashboard = teacher.launch(name="Dr Limits", role="instructor")
+    with tool.session() as session:
+        before = session.scalars(select(ResourceLink.settings)).first()
+
+    url, data = form_data(dashboard, "/teach/settings", score_maximum=maximum)
+    answer = teacher.http.post(url, data=data, timeout=15)
+
+    assert answer.status_code == 400
+    assert "maximum points from 1 to 10000" in answer.text
+    with tool.session() as session:
+        assert session.scalars(select(ResourceLink.settings)).first() == before

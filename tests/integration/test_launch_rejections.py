@@ -114,7 +114,41 @@ def _mutations(platform: HostilePlatform, nonce: str) -> dict:
         "malformed: two parts": ("abc.def", 400),
         "malformed: not base64": ("%%%.%%%.%%%", 400),
         "malformed: body not an object": (_unsigned({"alg": "RS256", "kid": kid}, [1, 2]), 400),
+        "malformed: nested 20000 deep": (_nested({"alg": "RS256", "kid": kid}, 20_000), 400),
+        "unsigned: NUL in iss": (
+            _unsigned({"alg": "RS256", "kid": kid}, {**claims, "iss": "https://x\x00y"}),
+            400,
+        ),
+        "unsigned: NUL in aud": (
+            _unsigned({"alg": "RS256", "kid": kid}, {**claims, "aud": "amelie\x00"}),
+            400,
+        ),
+        "NUL in name": (sign(platform.claims(nonce, name="Ann\x00Smith")), 400),
+        "unpaired surrogate in name": (sign(platform.claims(nonce, name="Ann\ud800")), 400),
+        "NUL in context id": (
+            sign(platform.claims(nonce, **{LTI + "context": {"id": "c\x00", "title": "C"}})),
+            400,
+        ),
+        "NUL in deployment_id": (
+            sign(platform.claims(nonce, **{LTI + "deployment_id": "dep\x00loyment"})),
+            400,
+        ),
+        "NUL in a custom parameter's name": (
+            sign(platform.claims(nonce, **{LTI + "custom": {"case\x00id": "x"}})),
+            400,
+        ),
+        "resource_link null": (sign(platform.claims(nonce, **{LTI + "resource_link": None})), 400),
+        "context null, resource_link null": (
+            sign(platform.claims(nonce, **{LTI + "context": None, LTI + "resource_link": None})),
+            400,
+        ),
     }
+
+
+def _nested(header: dict, depth: int) -> str:
+    head = _b64(json.dumps(header).encode())
+    body = _b64(("[" * depth + "]" * depth).encode())
+    return f"{head}.{body}."
 
 
 CASES = [
@@ -150,6 +184,16 @@ CASES = [
     "malformed: two parts",
     "malformed: not base64",
     "malformed: body not an object",
+    "malformed: nested 20000 deep",
+    "unsigned: NUL in iss",
+    "unsigned: NUL in aud",
+    "NUL in name",
+    "unpaired surrogate in name",
+    "NUL in context id",
+    "NUL in deployment_id",
+    "NUL in a custom parameter's name",
+    "resource_link null",
+    "context null, resource_link null",
 ]
 
 
@@ -405,3 +449,27 @@ def test_a_forged_line_in_a_parameter_cannot_forge_a_log_line(tool, caplog):
     lines = [r.getMessage() for r in caplog.records if r.name.startswith("lti_tool")]
     assert any("rejected" in line for line in lines)
     assert all("\n" not in line for line in lines), lines
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"iss": "https://x\x00y", "login_hint": "x", "client_id": "amelie-sandbox"},
+        {"iss": "ISSUER", "login_hint": "x", "client_id": "amelie\x00sandbox"},
+        {"iss": "ISSUER", "login_hint": "x\x00", "client_id": "amelie-sandbox"},
+        {"iss": "ISSUER", "login_hint": "x", "lti_message_hint": "m" * 5000},
+        {"iss": "ISSUER", "login_hint": "x", "lti_storage_target": "s" * 5000},
+        {"iss": "ISSUER", "login_hint": "x", "client_id": "c" * 5000},
+    ],
+    ids=["NUL in iss", "NUL in client_id", "NUL in login_hint", "long message hint",
+         "long storage target", "long client_id"],  # fmt: skip
+)
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_hostile_login_parameters_are_refused_and_write_nothing(tool, params, method):
+    sent = {k: (tool.issuer if v == "ISSUER" else v) for k, v in params.items()}
+    before = tool.row_counts()
+    if method == "GET":
+        response = requests.get(tool.base_url + "/lti/login", params=sent, timeout=10)
+    else:
+        response = requests.post(tool.base_url + "/lti/login", data=sent, timeout=10)
+    _assert_rejected(tool, response, before)
