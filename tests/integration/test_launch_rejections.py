@@ -461,8 +461,14 @@ def test_a_forged_line_in_a_parameter_cannot_forge_a_log_line(tool, caplog):
         {"iss": "ISSUER", "login_hint": "x", "lti_storage_target": "s" * 5000},
         {"iss": "ISSUER", "login_hint": "x", "client_id": "c" * 5000},
     ],
-    ids=["NUL in iss", "NUL in client_id", "NUL in login_hint", "long message hint",
-         "long storage target", "long client_id"],  # fmt: skip
+    ids=[
+        "NUL in iss",
+        "NUL in client_id",
+        "NUL in login_hint",
+        "long message hint",
+        "long storage target",
+        "long client_id",
+    ],
 )
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_hostile_login_parameters_are_refused_and_write_nothing(tool, params, method):
