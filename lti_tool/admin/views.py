@@ -16,6 +16,7 @@ from flask import session
 from flask import url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from lti_tool.admin import auth
 from lti_tool.admin import bp
@@ -53,8 +54,11 @@ def login() -> ResponseReturnValue:
     if refused:
         log.warning("admin sign-in refused status=429 (too many failures)")
         wait = max(v.retry_after for v in refused)
-        response = _login_page(_("Too many failed attempts. Please wait %(minutes)s minutes "
-                                 "and try again.", minutes=-(-wait // 60)), 429)  # fmt: skip
+        minutes = -(-wait // 60)
+        message = ngettext("Too many failed attempts. Please wait %(num)s minute and try again.",
+                           "Too many failed attempts. Please wait %(num)s minutes and try again.",
+                           minutes)  # fmt: skip
+        response = _login_page(message, 429)
         response.headers["Retry-After"] = str(wait)
         return response
     db = get_session()
