@@ -36,6 +36,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(STATIC_DIR),
     )
     config.load(app, overrides)
+    config.validate(app)  # before anything is built from the settings
     _logging(app)
     db.init_app(app)
     i18n.init_app(app)
@@ -45,7 +46,6 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     input_guard.init_app(app)
     throttle.init_app(app)
     _blueprints(app)
-    config.validate(app)
     return app
 
 
