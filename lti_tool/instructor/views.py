@@ -36,6 +36,7 @@ from lti_tool.instructor.deep_linking import response_jwt
 from lti_tool.instructor.roster import Member
 from lti_tool.instructor.roster import RosterError
 from lti_tool.instructor.roster import fetch_roster
+from lti_tool.learner.attempts import new_seed
 from lti_tool.learner.models import Attempt
 from lti_tool.learner.policy import FEEDBACK
 from lti_tool.learner.policy import GRADE_FROM
@@ -61,6 +62,7 @@ from lti_tool.simulation import debrief
 from lti_tool.simulation import is_finished
 from lti_tool.simulation import offered_choices
 from lti_tool.simulation import score
+from lti_tool.simulation import shown_path
 
 HELPERS = {
     "md": case_text.markdown,
@@ -223,11 +225,16 @@ def preview() -> Response:
     if case is None:
         return error_page(404)
     state = State.initial(case)
+    seed = new_seed()  # the preview shuffles the options as an attempt does
     raw = request.form.get("state")
     if raw:
         try:
-            state = State.from_json(case, _preview_serializer().loads(raw, max_age=6 * 3600))
-        except (BadSignature, StateInvalid, TypeError, ValueError):
+            saved = _preview_serializer().loads(raw, max_age=6 * 3600)
+            state = State.from_json(case, saved["state"])
+            seed = saved["seed"]
+            if not isinstance(seed, str):
+                raise TypeError("seed")
+        except (BadSignature, StateInvalid, TypeError, ValueError, KeyError):
             return error_page(400)
     last_choice = None
     choice_id = request.form.get("choice")
@@ -244,8 +251,8 @@ def preview() -> Response:
         "preview",
         case=case,
         node=case.nodes[state.node_id],
-        choices=[] if finished else offered_choices(case, state),
-        state_token=_preview_serializer().dumps(state.to_json()),
+        choices=[] if finished else offered_choices(case, state, seed),
+        state_token=_preview_serializer().dumps({"state": state.to_json(), "seed": seed}),
         last_choice=last_choice,
         result=score(case, state) if finished else None,
         mode="deep-link" if current_launch().message_type == "LtiDeepLinkingRequest" else "link",
@@ -379,6 +386,7 @@ def _learner_page(link: ResourceLink, learner: LearnerAccount, page: str) -> Res
                 "attempt": attempt,
                 "report": debrief(case, state) if is_finished(case, state) else None,
                 "state": state,
+                "shown": shown_path(case, state, attempt.shuffle_seed),
                 "result": score(case, state) if is_finished(case, state) else None,
             }
         )

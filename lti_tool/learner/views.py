@@ -111,7 +111,8 @@ def _scene(
     if is_finished(case, state):
         return _debrief(case, attempt, state)
     node = case.nodes[state.node_id]
-    narrative, choice_buttons = page_parts.scene_text(case, node, offered_choices(case, state),
+    narrative, choice_buttons = page_parts.scene_text(case, node,
+                                           offered_choices(case, state, attempt.shuffle_seed),
                                            current_locale())  # fmt: skip
     return _page(
         "learner/scene.html",
