@@ -41,6 +41,7 @@ from lti_tool.learner.models import Attempt
 from lti_tool.learner.policy import FEEDBACK
 from lti_tool.learner.policy import GRADE_FROM
 from lti_tool.learner.policy import AttemptPolicy
+from lti_tool.learner.policy import pass_mark_or_none
 from lti_tool.library import library
 from lti_tool.lti.launch_session import current_launch
 from lti_tool.lti.models import Course
@@ -139,11 +140,15 @@ def picker_page(mode: str, notice: str | None = None, status: int = 200) -> Resp
 def _policy_from_form() -> AttemptPolicy | None:
     form = request.form
     raw_attempts = form.get("attempts_allowed", "").strip()
+    raw_pass_mark = form.get("pass_mark", "").strip()
     try:
         attempts = int(raw_attempts) if raw_attempts else None
         maximum = float(form.get("score_maximum", "100") or 100)
+        pass_mark = float(raw_pass_mark) if raw_pass_mark else None
     except ValueError:
         return None
+    if pass_mark is not None and pass_mark_or_none(pass_mark) is None:
+        return None  # outside 0-100, or not a finite number
     if attempts is not None and not 1 <= attempts <= 100:
         return None
     if not 0 < maximum <= 10_000:
@@ -154,7 +159,7 @@ def _policy_from_form() -> AttemptPolicy | None:
     ):
         return None
     return AttemptPolicy(attempts, form.get("grade_from", "best"), form.get("feedback", "each"),
-                         maximum)  # fmt: skip
+                         maximum, pass_mark)  # fmt: skip
 
 
 @bp.post("/pick")
@@ -174,7 +179,7 @@ def select_cases() -> Response:
     mode = "deep-link" if deep_link else "link"
     if policy is None:
         return picker_page(mode, _("Please check the settings: attempts from 1 to 100, maximum "
-                                   "points above 0."), status=400)  # fmt: skip
+                                   "points above 0, a pass mark from 0 to 100."), status=400)  # fmt: skip
     if not deep_link:
         if len(chosen) != 1:
             return picker_page(mode, _("Choose one case for this activity."), status=400)
@@ -323,7 +328,7 @@ def save_settings() -> Response:
     policy = _policy_from_form()
     if policy is None:
         return dashboard_page(_("Please check the settings: attempts from 1 to 100, maximum "
-                                "points above 0."), status=400)  # fmt: skip
+                                "points above 0, a pass mark from 0 to 100."), status=400)  # fmt: skip
     found = _link()
     if isinstance(found, Response):
         return found
