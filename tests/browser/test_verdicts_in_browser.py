@@ -7,6 +7,7 @@ from functools import cache
 
 import pytest
 from babel.messages.pofile import read_po
+
 from lti_tool.paths import TRANSLATIONS_DIR
 from tests.browser.test_learner_in_browser import launch
 from tests.browser.test_learner_in_browser import tool_frame
