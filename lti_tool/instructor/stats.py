@@ -150,7 +150,7 @@ def _states(case: Case, attempts: list[Attempt]) -> list[tuple[Attempt, State]]:
 
 def decision_stats(case: Case, attempts: list[Attempt]) -> list[DecisionStats]:
     """For each decision point, in case order: how many learners' attempts chose each option;
-    the best options (most points) are marked."""
+    the options the author judged `best` are marked."""
     counts: dict[str, Counter[str]] = {node_id: Counter() for node_id in case.nodes}
     for _, state in _states(case, attempts):
         for step in state.path:
@@ -160,7 +160,6 @@ def decision_stats(case: Case, attempts: list[Attempt]) -> list[DecisionStats]:
         if node.is_ending:
             continue
         total = sum(counts[node_id].values())
-        top = max((c.total_points for c in node.choices), default=0)
         result.append(
             DecisionStats(
                 node_id=node_id,
@@ -170,7 +169,7 @@ def decision_stats(case: Case, attempts: list[Attempt]) -> list[DecisionStats]:
                         c.id,
                         counts[node_id][c.id],
                         counts[node_id][c.id] / total if total else 0.0,
-                        best=c.total_points == top and top > 0,
+                        best=c.is_best,
                     )
                     for c in node.choices
                 ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -22,6 +23,7 @@ from lti_tool.simulation.conditions import type_name
 from lti_tool.simulation.document import DataPath
 from lti_tool.simulation.document import Document
 from lti_tool.simulation.document import node_of
+from lti_tool.simulation.model import DEFAULT_PASS_MARK
 from lti_tool.simulation.model import Case
 from lti_tool.simulation.model import Choice
 from lti_tool.simulation.model import Effects
@@ -31,6 +33,9 @@ from lti_tool.simulation.model import Source
 from lti_tool.simulation.problems import TOP_LEVEL
 from lti_tool.simulation.problems import Problem
 from lti_tool.simulation.texts import collect_texts
+
+# Feedback that names its own choice the best one ("the best option", "the best choice", ...).
+_CALLS_IT_BEST = re.compile(r"\bbest\s+(option|choice|response|answer|action)\b", re.IGNORECASE)
 
 
 def build_case(document: Document, path: Path) -> tuple[Case | None, list[Problem]]:
@@ -78,6 +83,12 @@ class _Builder:
 
     def node(self, node_id: str, data: dict[str, Any]) -> Node:
         at: DataPath = ("nodes", node_id)
+        verdicts = [choice.get("verdict") for choice in data.get("choices", [])]
+        if any(verdicts) and "best" not in verdicts:
+            self.report(
+                (*at, "choices"),
+                "no choice here has verdict `best`; every decision needs at least one",
+            )
         for index, indicator in enumerate(data.get("indicators", [])):
             self.check_indicator((*at, "indicators", index), "indicators", indicator)
         first_line: dict[str, int] = {}
@@ -114,6 +125,7 @@ class _Builder:
                     (*where, "points", dimension),
                     f"{label}: points: unknown dimension `{dimension}`",
                 )
+        self.check_verdict(where, label, data)
         indicators = data.get("indicators", {})
         for kind in ("noticed", "missed"):
             for index, indicator in enumerate(indicators.get(kind, [])):
@@ -132,7 +144,40 @@ class _Builder:
             noticed=tuple(indicators.get("noticed", [])),
             missed=tuple(indicators.get("missed", [])),
             line=line,
+            verdict=data.get("verdict"),
+            fixed=data.get("fixed", False),
         )
+
+    def check_verdict(self, where: DataPath, label: str, data: dict[str, Any]) -> None:
+        verdict = data.get("verdict")
+        if verdict is None:
+            return
+        critical = data.get("critical", False)
+        if verdict == "harmful":
+            if any(data.get("points", {}).values()):
+                self.report(
+                    (*where, "points"),
+                    f"{label}: verdict `harmful`: a harmful choice earns no points; "
+                    "remove its points",
+                )
+            if self.data["critical_cap"] < 1 and not critical:
+                self.report(
+                    (*where, "verdict"),
+                    f"{label}: verdict `harmful`: a harmful choice is a critical error in a "
+                    "case with a critical_cap below 1; add `critical: true`",
+                )
+        if verdict == "best" and critical:
+            self.report(
+                (*where, "critical"),
+                f"{label}: verdict `best`: the best option is never a critical error; "
+                "change the verdict or remove `critical: true`",
+            )
+        if verdict != "best" and _CALLS_IT_BEST.search(data["feedback"]):
+            self.report(
+                (*where, "feedback"),
+                f"{label}: feedback calls this choice the best option, but its verdict is "
+                f"`{verdict}`; make it `best` or reword the feedback",
+            )
 
     def check_indicator(self, where: DataPath, label: str, indicator: str) -> None:
         if indicator not in self.data.get("indicators", {}):
@@ -231,6 +276,7 @@ class _Builder:
             minutes=data["minutes"],
             content_note=data["content_note"],
             critical_cap=float(data["critical_cap"]),
+            pass_mark=float(data.get("pass_mark", DEFAULT_PASS_MARK)),
             dimensions=MappingProxyType({k: v["label"] for k, v in data["dimensions"].items()}),
             indicators=MappingProxyType(
                 {k: v["label"] for k, v in data.get("indicators", {}).items()}

@@ -19,7 +19,7 @@ class DebriefStep:
     feedback: str
     points: Mapping[str, int]
     critical: bool
-    best_choice_ids: tuple[str, ...]  # the offered choices with the most points now plus after
+    best_choice_ids: tuple[str, ...]  # the offered choices whose verdict is `best`
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,13 +64,9 @@ def debrief(case: Case, state: State) -> Debrief:
 
 
 def _best_choice_ids(case: Case, state: State) -> tuple[str, ...]:
-    values: dict[str, int] = {}
-    for choice in case.nodes[state.node_id].choices:
-        if not choice.is_offered(state.variables, state.visited):
-            continue
-        after = state.after(choice)
-        rest = case.analysis.best_total(after.node_id, after.variables, after.visited)
-        if rest is not None:
-            values[choice.id] = choice.total_points + rest
-    best = max(values.values(), default=None)
-    return tuple(choice_id for choice_id, value in values.items() if value == best)
+    """The offered choices the author judged `best` (the checker makes sure there is one)."""
+    return tuple(
+        choice.id
+        for choice in case.nodes[state.node_id].choices
+        if choice.is_best and choice.is_offered(state.variables, state.visited)
+    )

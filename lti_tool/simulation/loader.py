@@ -32,8 +32,8 @@ class LibraryReport:
     problems: list[Problem] = field(default_factory=list)
 
 
-def load_case(path: Path) -> Case:
-    result = load_file(path)
+def load_case(path: Path, *, require_verdicts: bool = True) -> Case:
+    result = load_file(path, require_verdicts=require_verdicts)
     if result.case is None:
         raise CaseInvalid(result.problems)
     return result.case
@@ -44,14 +44,15 @@ def check_file(path: Path) -> list[Problem]:
     return load_file(path).problems
 
 
-def load_file(path: Path) -> LoadResult:
+def load_file(path: Path, *, require_verdicts: bool = True) -> LoadResult:
     """Stages run in order, each only when the previous one found nothing that stops it:
-    YAML reading, the JSON Schema, then the semantic checks and the graph analysis."""
+    YAML reading, the JSON Schema, then the semantic checks and the graph analysis.
+    ``require_verdicts=False`` accepts choices without a verdict (see docs/decisions.md)."""
     document, problems = read_document(path)
     if document is None:
         return LoadResult(path, None, problems)
     id_line = document.lines.get(("id",), 1)
-    schema = schema_problems(document, str(path))
+    schema = schema_problems(document, str(path), require_verdicts=require_verdicts)
     if schema:
         return LoadResult(path, None, sorted_problems(problems + schema), id_line)
     case, semantic = build_case(document, path)
@@ -74,12 +75,12 @@ def case_files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-def check_library(paths: Iterable[Path]) -> LibraryReport:
+def check_library(paths: Iterable[Path], *, require_verdicts: bool = True) -> LibraryReport:
     report = LibraryReport()
     origin: dict[str, Path] = {}
     for path in case_files(paths):
         report.files.append(path)
-        result = load_file(path)
+        result = load_file(path, require_verdicts=require_verdicts)
         report.problems.extend(result.problems)
         case = result.case
         if case is None:
@@ -99,9 +100,9 @@ def check_library(paths: Iterable[Path]) -> LibraryReport:
     return report
 
 
-def load_library(paths: Iterable[Path]) -> dict[str, Case]:
+def load_library(paths: Iterable[Path], *, require_verdicts: bool = True) -> dict[str, Case]:
     """The cases found in ``paths`` by id; CaseInvalid lists the problems of all bad files."""
-    report = check_library(paths)
+    report = check_library(paths, require_verdicts=require_verdicts)
     if report.problems:
         raise CaseInvalid(report.problems)
     return report.cases

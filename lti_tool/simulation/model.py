@@ -9,6 +9,7 @@ from dataclasses import field
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
+from typing import Literal
 
 from lti_tool.simulation.conditions import Expression
 from lti_tool.simulation.conditions import Value
@@ -49,6 +50,11 @@ class Effects:
         return MappingProxyType(changed)
 
 
+Verdict = Literal["best", "acceptable", "not-recommended", "harmful"]
+VERDICTS: tuple[Verdict, ...] = ("best", "acceptable", "not-recommended", "harmful")
+DEFAULT_PASS_MARK = 0.7  # the share of the maximum score a case needs unless it sets pass_mark
+
+
 @dataclass(frozen=True, slots=True)
 class Choice:
     id: str
@@ -63,6 +69,12 @@ class Choice:
     noticed: tuple[str, ...] = ()
     missed: tuple[str, ...] = ()
     line: int = 0
+    verdict: Verdict | None = None  # the author's judgement, shown to the learner
+    fixed: bool = False  # keeps its authored position when the options are shuffled
+
+    @property
+    def is_best(self) -> bool:
+        return self.verdict == "best"
 
     @property
     def total_points(self) -> int:
@@ -106,6 +118,7 @@ class Case:
     minutes: int
     content_note: str
     critical_cap: float
+    pass_mark: float  # share of the maximum score, in [0, 1]
     dimensions: Mapping[str, str]  # id -> label
     indicators: Mapping[str, str]  # id -> label
     sources: tuple[Source, ...]

@@ -35,7 +35,7 @@ def load_schema() -> dict[str, Any]:
 
 
 @cache
-def _validator() -> jsonschema.protocols.Validator:
+def _validator(require_verdicts: bool = True) -> jsonschema.protocols.Validator:
     base = jsonschema.Draft202012Validator
     # JSON Schema counts 2.0 as an integer; case files must write whole numbers as such.
     strict_types = base.TYPE_CHECKER.redefine(
@@ -43,6 +43,9 @@ def _validator() -> jsonschema.protocols.Validator:
     )
     validator_class = jsonschema.validators.extend(base, type_checker=strict_types)
     schema = load_schema()
+    if not require_verdicts:
+        choice = schema["$defs"]["choice"]
+        choice["required"] = [key for key in choice["required"] if key != "verdict"]
     return validator_class(_inline_references(schema, schema.get("$defs", {})))
 
 
@@ -62,10 +65,12 @@ def _inline_references(schema: Any, definitions: dict[str, Any]) -> Any:
     return {**_inline_references(definitions[name], definitions), **inlined}
 
 
-def schema_problems(document: Document, file: str) -> list[Problem]:
+def schema_problems(
+    document: Document, file: str, *, require_verdicts: bool = True
+) -> list[Problem]:
     problems: list[Problem] = []
     seen: set[tuple[DataPath, str]] = set()
-    for error in _validator().iter_errors(document.data):
+    for error in _validator(require_verdicts).iter_errors(document.data):
         for path, message in _explain(error):
             if (path, message) not in seen:
                 seen.add((path, message))

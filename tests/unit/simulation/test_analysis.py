@@ -52,8 +52,9 @@ def test_a_loop_whose_counter_is_read_by_a_condition_stays_finite(
   arrival:
     text: A patient arrives.
     choices:
-      - {id: ask, text: Ask., feedback: Good., points: {safety: 1}, next: end}
+      - {id: ask, verdict: best, text: Ask., feedback: Good., points: {safety: 1}, next: end}
       - id: wait
+        verdict: acceptable
         text: Wait.
         when: waited < 3
         effects: {add: {waited: 1}}
@@ -80,8 +81,8 @@ def test_an_untracked_counter_does_not_blow_up_the_search(
   arrival:
     text: A patient arrives.
     choices:
-      - {id: ask, text: Ask., feedback: Good., points: {safety: 1}, next: end}
-      - {id: wait, text: Wait., feedback: Fine., effects: {add: {waited: 1}}, next: arrival}
+      - {id: ask, verdict: best, text: Ask., feedback: Good., points: {safety: 1}, next: end}
+      - {id: wait, verdict: acceptable, text: Wait., feedback: Fine., effects: {add: {waited: 1}}, next: arrival}
   end:
     text: Done.
     ending: {title: Done, debrief: Done.}

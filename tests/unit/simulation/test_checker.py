@@ -30,54 +30,54 @@ SETTINGS = (
 EXPECTED = {
     "id-mismatch": ["2: -: id `another-name` does not match the file name `id-mismatch.yaml`"],
     "unknown-start": ["16: -: start: unknown node `arrivals`"],
-    "unknown-next": ["25: arrival: choice `ask`: next: unknown node `ending`"],
-    "unknown-dimension": ["24: arrival: choice `ask`: points: unknown dimension `saftey`"],
+    "unknown-next": ["26: arrival: choice `ask`: next: unknown node `ending`"],
+    "unknown-dimension": ["25: arrival: choice `ask`: points: unknown dimension `saftey`"],
     "unknown-indicator": [
         "22: arrival: indicators: unknown indicator `no-documents`",
-        "29: arrival: choice `ask`: indicators.noticed: unknown indicator `companion-answer`",
+        "30: arrival: choice `ask`: indicators.noticed: unknown indicator `companion-answer`",
     ],
     "unknown-variable": [
-        "25: arrival: choice `ask`: when: unknown variable `trusted`",
-        "29: arrival: choice `ask`: effects.set: unknown variable `alone`",
-        "30: arrival: choice `ask`: effects.add: unknown variable `trst`",
+        "26: arrival: choice `ask`: when: unknown variable `trusted`",
+        "30: arrival: choice `ask`: effects.set: unknown variable `alone`",
+        "31: arrival: choice `ask`: effects.add: unknown variable `trst`",
     ],
     "effect-type": [
-        "29: arrival: choice `ask`: effects.set: `trust` is an integer variable and cannot be "
+        "30: arrival: choice `ask`: effects.set: `trust` is an integer variable and cannot be "
         "set to 'high' (text)",
-        "29: arrival: choice `ask`: effects.set: `seen_alone` is a boolean variable and cannot "
+        "30: arrival: choice `ask`: effects.set: `seen_alone` is a boolean variable and cannot "
         "be set to 1 (integer)",
-        "30: arrival: choice `ask`: effects.add: `seen_alone` is a boolean variable; `add` "
+        "31: arrival: choice `ask`: effects.add: `seen_alone` is a boolean variable; `add` "
         "works only on integer variables",
     ],
     "bad-condition": [
-        "26: arrival: choice `ask`: when: unexpected end of the condition; expected a name, "
+        "27: arrival: choice `ask`: when: unexpected end of the condition; expected a name, "
         "a number, true, false, 'text' or visited(...)",
-        "32: arrival: choice `check`: when: unexpected `(` at column 11",
-        "37: arrival: choice `wait`: when: `trust` is an integer variable; a bare name must be "
+        "34: arrival: choice `check`: when: unexpected `(` at column 11",
+        "40: arrival: choice `wait`: when: `trust` is an integer variable; a bare name must be "
         "a boolean (compare it instead)",
-        "42: arrival: choice `leave`: when: `>` works only on integers, not text",
-        "47: arrival: choice `look`: when: visited(): unknown node `nowhere`",
+        "46: arrival: choice `leave`: when: `>` works only on integers, not text",
+        "52: arrival: choice `look`: when: visited(): unknown node `nowhere`",
     ],
     "reserved-variable": [
         "17: -: variables: `visited` is a word of the condition language; choose another name"
     ],
-    "unreachable-node": ["26: forgotten: unreachable: no path from `start` leads here"],
-    "node-neither": ["26: waiting: a node needs exactly one of `choices` and `ending`"],
-    "node-both": ["26: waiting: a node needs exactly one of `choices` and `ending`"],
-    "duplicate-choice-id": ["26: arrival: duplicate choice id `ask` (first used at line 21)"],
+    "unreachable-node": ["27: forgotten: unreachable: no path from `start` leads here"],
+    "node-neither": ["27: waiting: a node needs exactly one of `choices` and `ending`"],
+    "node-both": ["27: waiting: a node needs exactly one of `choices` and `ending`"],
+    "duplicate-choice-id": ["27: arrival: duplicate choice id `ask` (first used at line 21)"],
     "never-offered": [
-        "28: arrival: choice `refer` is never offered: its condition is false every time the "
+        "29: arrival: choice `refer` is never offered: its condition is false every time the "
         "case reaches this node"
     ],
     "no-way-out": [
-        "30: corridor: no ending can be reached from here: a cycle with no way out",
-        "37: stairs: no ending can be reached from here: a cycle with no way out",
+        "32: corridor: no ending can be reached from here: a cycle with no way out",
+        "40: stairs: no ending can be reached from here: a cycle with no way out",
     ],
     "stuck": [
-        "33: history: the case gets stuck here: no choice is offered when seen_alone = false"
+        "35: history: the case gets stuck here: no choice is offered when seen_alone = false"
     ],
     "points-cycle": [
-        "26: arrival: choice `reassure` earns points on a cycle; a cycle must earn no points"
+        "27: arrival: choice `reassure` earns points on a cycle; a cycle must earn no points"
     ],
     "zero-dimension": [
         "14: -: dimensions.referral: no path earns points in this dimension (its maximum is 0)"
@@ -90,10 +90,26 @@ EXPECTED = {
     "unknown-setting": [
         f"7: -: setting: `intensive-care` is not a setting id; use one of: {SETTINGS}"
     ],
-    "duplicate-key": ["26: arrival: duplicate key `next` (first given at line 25)"],
+    "duplicate-key": ["27: arrival: duplicate key `next` (first given at line 26)"],
     "too-many-states": [
         "18: -: the case has more than 200000 states (node, variables, visited nodes) to "
         "explore; use fewer variables or keep integer variables within a small range"
+    ],
+    "verdict-rules": [
+        "26: arrival: choice `ask`: verdict `best`: the best option is never a critical error; "
+        "change the verdict or remove `critical: true`",
+        "29: arrival: choice `shout`: verdict `harmful`: a harmful choice is a critical error in "
+        "a case with a critical_cap below 1; add `critical: true`",
+        "32: arrival: choice `shout`: verdict `harmful`: a harmful choice earns no points; "
+        "remove its points",
+        "37: arrival: choice `label`: feedback calls this choice the best option, but its "
+        "verdict is `acceptable`; make it `best` or reword the feedback",
+        "41: waiting: no choice here has verdict `best`; every decision needs at least one",
+    ],
+    "unknown-verdict": [
+        "22: arrival: choices[0].verdict: `good` is not a verdict; use one of: best, "
+        "acceptable, not-recommended, harmful",
+        "27: arrival: choices[1]: missing required key `verdict`",
     ],
     # hostile input
     "alias-bomb": [
@@ -134,8 +150,8 @@ EXPECTED = {
         "23: arrival: text: must be text, not the number 12",
         "24: arrival: unknown key `colour`",
         "26: arrival: choices[0].id: must be text, not the number 1",
-        "29: arrival: choices[0].points.safety: must be at least 0, not -1",
-        "30: arrival: choices[0].critical: must be true or false, not text",
+        "30: arrival: choices[0].points.safety: must be at least 0, not -1",
+        "31: arrival: choices[0].critical: must be true or false, not text",
     ],
 }
 
@@ -182,7 +198,7 @@ def test_several_files_report_all_problems_and_one_summary(tmp_path: Path) -> No
     status, lines = run_checker(FEATURE_TOUR, BAD_CASES / "unknown-next.yaml", missing)
     assert status == 1
     assert lines == [
-        f"{BAD_CASES / 'unknown-next.yaml'}:25: arrival: choice `ask`: next: unknown node `ending`",
+        f"{BAD_CASES / 'unknown-next.yaml'}:26: arrival: choice `ask`: next: unknown node `ending`",
         f"{missing}:1: -: cannot read the file: No such file or directory",
         "3 files checked, 2 problems",
     ]

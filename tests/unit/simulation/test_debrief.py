@@ -20,9 +20,9 @@ def test_steps_show_feedback_points_and_the_best_options(
     assert [(s.node_id, s.choice_id, s.best_choice_ids) for s in result.steps] == [
         ("triage", "private-exam", ("private-exam",)),
         ("language", "phone-interpreter", ("phone-interpreter",)),
-        # reviewing the chart first loses nothing (a no-points loop back here), so it ties
-        ("history", "universal-education", ("review-chart", "universal-education")),
-        ("disclosure", "refer-with-consent", ("refer-with-consent",)),
+        # the best options are the offered ones the author judged `best`, whatever their points
+        ("history", "universal-education", ("universal-education",)),
+        ("disclosure", "refer-with-consent", ("refer-with-consent", "respect-and-offer")),
         ("handover", "warm-handover", ("warm-handover",)),
     ]
     first = result.steps[0]
@@ -33,9 +33,9 @@ def test_steps_show_feedback_points_and_the_best_options(
     assert result.score == score(tour, play(tour, *tour_paths["referral-made"]))
 
 
-def test_best_options_weigh_points_now_and_the_best_still_reachable(tour: Case, play: Play) -> None:
+def test_best_options_are_the_offered_choices_with_verdict_best(tour: Case, play: Play) -> None:
     # After gestures instead of an interpreter, the referral can no longer be offered, so at
-    # the disclosure respect-and-offer (3 now + 4 after) beats the referral path's value.
+    # the disclosure respect-and-offer is the only best option.
     state = play(
         tour,
         "private-exam",
@@ -60,11 +60,12 @@ def test_best_options_weigh_points_now_and_the_best_still_reachable(tour: Case, 
 
 
 def test_choices_not_offered_at_the_time_are_never_best(tour: Case, play: Play) -> None:
-    # Without seeing her alone, universal education is not offered at the history.
+    # Without seeing her alone, neither best option of the history is offered: the debrief
+    # names none there rather than promote a lesser one.
     state = play(tour, "continue-with-companion", "phone-interpreter", "treat-only")
     history = debrief(tour, state).steps[2]
     assert history.node_id == "history"
-    assert history.best_choice_ids == ("review-chart", "ask-if-trafficked")
+    assert history.best_choice_ids == ()
 
 
 def test_indicators_noticed_in_order_and_none_missed_on_the_best_path(

@@ -94,8 +94,9 @@ def test_maxima_respect_conditions_and_effects(write_case: Callable[..., Path], 
   arrival:
     text: A patient arrives.
     choices:
-      - {id: rush, text: Rush., feedback: Quick., points: {safety: 1}, next: decide}
+      - {id: rush, verdict: best, text: Rush., feedback: Quick., points: {safety: 1}, next: decide}
       - id: careful
+        verdict: acceptable
         text: Take time.
         feedback: Good.
         effects: {set: {ready: true}}
@@ -103,8 +104,8 @@ def test_maxima_respect_conditions_and_effects(write_case: Callable[..., Path], 
   decide:
     text: Decide.
     choices:
-      - {id: bonus, text: Bonus., feedback: Good., when: ready, points: {safety: 5}, next: end}
-      - {id: plain, text: Plain., feedback: Fine., next: end}
+      - {id: bonus, verdict: best, text: Bonus., feedback: Good., when: ready, points: {safety: 5}, next: end}
+      - {id: plain, verdict: acceptable, text: Plain., feedback: Fine., next: end}
   end:
     text: Done.
     ending: {title: Done, debrief: Done.}
@@ -125,8 +126,8 @@ def test_the_cap_comes_from_the_case(write_case: Callable[..., Path], play: Play
   arrival:
     text: A patient arrives.
     choices:
-      - {id: ask, text: Ask., feedback: Good., points: {safety: 4}, next: end}
-      - {id: harm, text: Harm., feedback: No., critical: true, points: {safety: 3}, next: end}
+      - {id: ask, verdict: best, text: Ask., feedback: Good., points: {safety: 4}, next: end}
+      - {id: harm, verdict: not-recommended, text: Harm., feedback: No., critical: true, points: {safety: 3}, next: end}
   end:
     text: Done.
     ending: {title: Done, debrief: Done.}

@@ -120,7 +120,7 @@ def test_state_from_another_case_is_refused(
   triage:
     text: Another triage.
     choices:
-      - {id: private-exam, text: Examine., feedback: Good., points: {safety: 1}, next: end}
+      - {id: private-exam, verdict: best, text: Examine., feedback: Good., points: {safety: 1}, next: end}
   end:
     text: Done.
     ending: {title: Done, debrief: Done.}
