@@ -356,12 +356,21 @@ def cases() -> None:
 
 @cases.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-def cases_check(paths: tuple[Path, ...]) -> None:
-    """Validate the shipped cases (or the given files and folders); print every problem as
-    file:line: node: message. Exit status 0 only when all are valid."""
+@click.option(
+    "--table-markdown",
+    is_flag=True,
+    help="Print only the gameability table, in Markdown (for docs/assessment.md).",
+)
+@click.option("--no-table", is_flag=True, help="Print the problems only.")
+def cases_check(paths: tuple[Path, ...], table_markdown: bool, no_table: bool) -> None:
+    """Validate the shipped cases (or the given files and folders); print the gameability of
+    each case (docs/assessment.md), then every problem as file:line: node: message. Exit
+    status 0 only when all are valid."""
+    from lti_tool.paths import TRANSLATIONS_DIR
     from lti_tool.simulation.check import run
 
-    sys.exit(run(list(paths), sys.stdout))
+    table = "markdown" if table_markdown else "none" if no_table else "text"
+    sys.exit(run(list(paths), sys.stdout, table=table, translations=TRANSLATIONS_DIR))
 
 
 # -- grades ---------------------------------------------------------------------------------

@@ -65,6 +65,8 @@ def content_item(case: Case, title: str, text: str, launch_url: str, policy: Att
     }
     if policy.attempts_allowed is not None:
         custom["attempts_allowed"] = str(policy.attempts_allowed)
+    if policy.pass_mark is not None:
+        custom["pass_mark"] = f"{policy.pass_mark:g}"
     return {
         "type": "ltiResourceLink",
         "title": title,

@@ -36,10 +36,12 @@ from lti_tool.instructor.deep_linking import response_jwt
 from lti_tool.instructor.roster import Member
 from lti_tool.instructor.roster import RosterError
 from lti_tool.instructor.roster import fetch_roster
+from lti_tool.learner.attempts import new_seed
 from lti_tool.learner.models import Attempt
 from lti_tool.learner.policy import FEEDBACK
 from lti_tool.learner.policy import GRADE_FROM
 from lti_tool.learner.policy import AttemptPolicy
+from lti_tool.learner.policy import pass_mark_or_none
 from lti_tool.library import library
 from lti_tool.lti.launch_session import current_launch
 from lti_tool.lti.models import Course
@@ -61,6 +63,7 @@ from lti_tool.simulation import debrief
 from lti_tool.simulation import is_finished
 from lti_tool.simulation import offered_choices
 from lti_tool.simulation import score
+from lti_tool.simulation import shown_path
 
 HELPERS = {
     "md": case_text.markdown,
@@ -137,11 +140,15 @@ def picker_page(mode: str, notice: str | None = None, status: int = 200) -> Resp
 def _policy_from_form() -> AttemptPolicy | None:
     form = request.form
     raw_attempts = form.get("attempts_allowed", "").strip()
+    raw_pass_mark = form.get("pass_mark", "").strip()
     try:
         attempts = int(raw_attempts) if raw_attempts else None
         maximum = float(form.get("score_maximum", "100") or 100)
+        pass_mark = float(raw_pass_mark) if raw_pass_mark else None
     except ValueError:
         return None
+    if pass_mark is not None and pass_mark_or_none(pass_mark) is None:
+        return None  # outside 0-100, or not a finite number
     if attempts is not None and not 1 <= attempts <= 100:
         return None
     if not 0 < maximum <= 10_000:
@@ -152,7 +159,7 @@ def _policy_from_form() -> AttemptPolicy | None:
     ):
         return None
     return AttemptPolicy(attempts, form.get("grade_from", "best"), form.get("feedback", "each"),
-                         maximum)  # fmt: skip
+                         maximum, pass_mark)  # fmt: skip
 
 
 @bp.post("/pick")
@@ -172,7 +179,7 @@ def select_cases() -> Response:
     mode = "deep-link" if deep_link else "link"
     if policy is None:
         return picker_page(mode, _("Please check the settings: attempts from 1 to 100, maximum "
-                                   "points above 0."), status=400)  # fmt: skip
+                                   "points above 0, a pass mark from 0 to 100."), status=400)  # fmt: skip
     if not deep_link:
         if len(chosen) != 1:
             return picker_page(mode, _("Choose one case for this activity."), status=400)
@@ -223,11 +230,16 @@ def preview() -> Response:
     if case is None:
         return error_page(404)
     state = State.initial(case)
+    seed = new_seed()  # the preview shuffles the options as an attempt does
     raw = request.form.get("state")
     if raw:
         try:
-            state = State.from_json(case, _preview_serializer().loads(raw, max_age=6 * 3600))
-        except (BadSignature, StateInvalid, TypeError, ValueError):
+            saved = _preview_serializer().loads(raw, max_age=6 * 3600)
+            state = State.from_json(case, saved["state"])
+            seed = saved["seed"]
+            if not isinstance(seed, str):
+                raise TypeError("seed")
+        except (BadSignature, StateInvalid, TypeError, ValueError, KeyError):
             return error_page(400)
     last_choice = None
     choice_id = request.form.get("choice")
@@ -244,8 +256,8 @@ def preview() -> Response:
         "preview",
         case=case,
         node=case.nodes[state.node_id],
-        choices=[] if finished else offered_choices(case, state),
-        state_token=_preview_serializer().dumps(state.to_json()),
+        choices=[] if finished else offered_choices(case, state, seed),
+        state_token=_preview_serializer().dumps({"state": state.to_json(), "seed": seed}),
         last_choice=last_choice,
         result=score(case, state) if finished else None,
         mode="deep-link" if current_launch().message_type == "LtiDeepLinkingRequest" else "link",
@@ -316,7 +328,7 @@ def save_settings() -> Response:
     policy = _policy_from_form()
     if policy is None:
         return dashboard_page(_("Please check the settings: attempts from 1 to 100, maximum "
-                                "points above 0."), status=400)  # fmt: skip
+                                "points above 0, a pass mark from 0 to 100."), status=400)  # fmt: skip
     found = _link()
     if isinstance(found, Response):
         return found
@@ -379,6 +391,7 @@ def _learner_page(link: ResourceLink, learner: LearnerAccount, page: str) -> Res
                 "attempt": attempt,
                 "report": debrief(case, state) if is_finished(case, state) else None,
                 "state": state,
+                "shown": shown_path(case, state, attempt.shuffle_seed),
                 "result": score(case, state) if is_finished(case, state) else None,
             }
         )

@@ -4,6 +4,7 @@ request's autocommit connection for reads and single-statement writes."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from dataclasses import replace
 from datetime import datetime
@@ -46,6 +47,7 @@ _COLUMNS = (
     TABLE.c.case_version,
     TABLE.c.state,
     TABLE.c.step,
+    TABLE.c.shuffle_seed,
     TABLE.c.step_times,
     TABLE.c.status,
     TABLE.c.score,
@@ -92,6 +94,7 @@ class AttemptRow:
     case_version: int
     state: dict[str, Any]
     step: int
+    shuffle_seed: str | None
     step_times: list[float]
     status: str
     score: float | None
@@ -203,10 +206,11 @@ def begin(
     """Insert attempt ``number`` and return it as stored; None when another request inserted
     it first (a double click on "Begin"): the caller then resumes that one."""
     state = start(case).to_json()
+    seed = new_seed()
     values = {
         "learner_id": learner_id, "resource_link_id": link.id, "number": number,
         "case_id": case.id, "case_version": case.version, "state": state, "step": 0,
-        "step_times": [], "status": IN_PROGRESS, "critical": False, "preview": preview,
+        "shuffle_seed": seed, "step_times": [], "status": IN_PROGRESS, "critical": False, "preview": preview,
         "test_user": test_user, "started_at": now, "updated_at": now,
     }  # fmt: skip
     attempt_id = db.execute(_insert_statement(db.dialect.name), values).scalar()
@@ -214,11 +218,17 @@ def begin(
         return None
     return AttemptRow(
         id=attempt_id, learner_id=learner_id, resource_link_id=link.id, number=number,
-        case_id=case.id, case_version=case.version, state=state, step=0, step_times=[],
+        case_id=case.id, case_version=case.version, state=state, step=0, shuffle_seed=seed,
+        step_times=[],
         status=IN_PROGRESS, score=None, scores=None, critical=False, preview=preview,
         started_at=now, completed_at=None, link_settings=link.settings,
         default_country=link.default_country,
     )  # fmt: skip
+
+
+def new_seed() -> str:
+    """A fresh seed for the order of an attempt's options (not a secret: it only shuffles)."""
+    return secrets.token_hex(8)
 
 
 def close(db: Connection, attempt_id: int, now: datetime) -> None:

@@ -44,6 +44,9 @@ class Attempt(Base):
     case_version: Mapped[int]
     state: Mapped[dict[str, Any]] = mapped_column(JSON)
     step: Mapped[int] = mapped_column(default=0)
+    # the order of each decision's options comes from this (lti_tool/simulation/shuffle.py);
+    # None for attempts begun before options were shuffled: they keep the written order
+    shuffle_seed: Mapped[str | None] = mapped_column(String(32))
     # seconds since the start at which each decision was made (time spent, per decision)
     step_times: Mapped[list[float]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(16), default=IN_PROGRESS)

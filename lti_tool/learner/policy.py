@@ -16,6 +16,7 @@ class AttemptPolicy:
     grade_from: str = "best"  # best | latest
     feedback: str = "each"  # each: after every choice; end: only in the debrief
     score_maximum: float = 100.0
+    pass_mark: float | None = None  # percent, 0-100; None: the case's own pass mark
 
     @classmethod
     def from_settings(cls, settings: dict[str, Any] | None) -> AttemptPolicy:
@@ -38,10 +39,22 @@ class AttemptPolicy:
             grade_from=grade_from if grade_from in GRADE_FROM else "best",
             feedback=feedback if feedback in FEEDBACK else "each",
             score_maximum=float(maximum),
+            pass_mark=pass_mark_or_none(settings.get("pass_mark")),
         )
 
     def to_settings(self) -> dict[str, Any]:
         return asdict(self)
 
+    def pass_mark_share(self, case_pass_mark: float) -> float:
+        """The share of the maximum score that passes: this link's, else the case's."""
+        return case_pass_mark if self.pass_mark is None else self.pass_mark / 100
+
     def may_start_another(self, attempts_so_far: int) -> bool:
         return self.attempts_allowed is None or attempts_so_far < self.attempts_allowed
+
+
+def pass_mark_or_none(value: object) -> float | None:
+    """A pass mark in percent (a number from 0 to 100), or None for anything else."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if 0 <= value <= 100 else None

@@ -35,6 +35,7 @@ from lti_tool.learner.links import LinkRow
 from lti_tool.learner.links import load_link
 from lti_tool.learner.page_parts import HELPERS
 from lti_tool.learner.policy import AttemptPolicy
+from lti_tool.learner.standing import standing
 from lti_tool.library import library
 from lti_tool.lti.launch_session import current_launch
 from lti_tool.lti.launch_session import launch_required
@@ -111,7 +112,8 @@ def _scene(
     if is_finished(case, state):
         return _debrief(case, attempt, state)
     node = case.nodes[state.node_id]
-    narrative, choice_buttons = page_parts.scene_text(case, node, offered_choices(case, state),
+    narrative, choice_buttons = page_parts.scene_text(case, node,
+                                           offered_choices(case, state, attempt.shuffle_seed),
                                            current_locale())  # fmt: skip
     return _page(
         "learner/scene.html",
@@ -350,6 +352,8 @@ def _debrief(case: Case, attempt: AttemptRow, state: State | None = None) -> Res
     past = attempts.tally(get_connection(), attempt.learner_id, attempt.resource_link_id)
     country = _country(attempt.default_country)
     outcome = debrief(case, state)
+    done = attempts.history(get_connection(), attempt.learner_id, attempt.resource_link_id)
+    where = standing(policy, case.pass_mark, outcome.score.overall, done.completed)
     locale = current_locale()
     country_options, referral_contacts = page_parts.referrals(library().referrals, country, locale)
     ending = case.nodes[state.node_id]
@@ -362,6 +366,7 @@ def _debrief(case: Case, attempt: AttemptRow, state: State | None = None) -> Res
         outcome=ending_and_score,
         indicators=indicators,
         policy=policy,
+        standing=where,
         may_start=policy.may_start_another(past.count) and past.open_id is None,
         country=country,
         path_items=page_parts.debrief_steps(case, outcome.steps, locale),

@@ -218,6 +218,7 @@ SETTING_PARAMETERS = {
     "grade_from": str,
     "feedback": str,
     "score_maximum": float,
+    "pass_mark": float,
 }
 
 

@@ -10,6 +10,7 @@ from lti_tool.simulation.debriefing import debrief
 from lti_tool.simulation.engine import choose
 from lti_tool.simulation.engine import is_finished
 from lti_tool.simulation.engine import offered_choices
+from lti_tool.simulation.engine import shown_path
 from lti_tool.simulation.engine import start
 from lti_tool.simulation.errors import CaseFinished
 from lti_tool.simulation.errors import ChoiceNotOffered
@@ -57,5 +58,6 @@ __all__ = [
     "load_library",
     "offered_choices",
     "score",
+    "shown_path",
     "start",
 ]

@@ -8,6 +8,7 @@ from lti_tool.simulation.errors import StateInvalid
 from lti_tool.simulation.model import Case
 from lti_tool.simulation.model import Choice
 from lti_tool.simulation.model import Node
+from lti_tool.simulation.shuffle import shown_order
 from lti_tool.simulation.state import State
 
 
@@ -19,12 +20,23 @@ def is_finished(case: Case, state: State) -> bool:
     return _node_at(case, state).is_ending
 
 
-def offered_choices(case: Case, state: State) -> list[Choice]:
-    return [
-        choice
-        for choice in _node_at(case, state).choices
-        if choice.is_offered(state.variables, state.visited)
-    ]
+def offered_choices(case: Case, state: State, seed: str | None = None) -> list[Choice]:
+    """The choices on offer now, in the order the attempt with ``seed`` shows them (the
+    written order without a seed)."""
+    node = _node_at(case, state)
+    choices = node.choices if seed is None else shown_order(node.choices, seed, node.id)
+    return [choice for choice in choices if choice.is_offered(state.variables, state.visited)]
+
+
+def shown_path(case: Case, state: State, seed: str | None) -> list[tuple[str, ...]]:
+    """For each decision on ``state``'s path, the ids of the choices offered then, in the
+    order that attempt showed them."""
+    shown = []
+    current = State.initial(case)
+    for step in state.path:
+        shown.append(tuple(choice.id for choice in offered_choices(case, current, seed)))
+        current = choose(case, current, step.choice_id)
+    return shown
 
 
 def choose(case: Case, state: State, choice_id: str) -> State:

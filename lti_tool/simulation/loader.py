@@ -29,6 +29,7 @@ class LoadResult:
 class LibraryReport:
     files: list[Path] = field(default_factory=list)
     cases: dict[str, Case] = field(default_factory=dict)
+    id_lines: dict[str, int] = field(default_factory=dict)  # case id -> line of its `id:`
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -97,6 +98,7 @@ def check_library(paths: Iterable[Path], *, require_verdicts: bool = True) -> Li
             continue
         origin[case.id] = path
         report.cases[case.id] = case
+        report.id_lines[case.id] = result.id_line
     return report
 
 

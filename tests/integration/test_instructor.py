@@ -360,7 +360,7 @@ def test_the_preview_of_an_ending_refuses_another_choice(tool):
     case = library()["srh-says-nineteen"]
     path = best_path(case)
     with tool.app.test_request_context():  # signed as the tool signs a preview's state
-        ended = _preview_serializer().dumps(play(case, path).to_json())
+        ended = _preview_serializer().dumps({"state": play(case, path).to_json(), "seed": "s"})
     browser = Browser(tool)
     picker = browser.launch(name="Dr Ending", role="instructor", message="deep_linking")
     url, data = form_data(picker, "/teach/preview", case=case.id, state=ended, choice=path[-1])

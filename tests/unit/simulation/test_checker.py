@@ -111,6 +111,16 @@ EXPECTED = {
         "acceptable, not-recommended, harmful",
         "27: arrival: choices[1]: missing required key `verdict`",
     ],
+    "length-biased": [
+        "2: -: a learner who always picks the longest option scores 100 % on average, at or "
+        "above the pass mark (70 %); see docs/assessment.md",
+        "2: -: a `best` option is the longest in 2 of 2 decisions (100 %, more than 40 %); "
+        "make other options as long, or the best shorter",
+        "21: arrival: choice `private` (best, 92 characters) is the longest option here; the "
+        "next longest, `carry-on`, has 30",
+        "41: alone: choice `open-questions` (best, 83 characters) is the longest option here; "
+        "the next longest, `label`, has 25",
+    ],
     # hostile input
     "alias-bomb": [
         "3: -: YAML aliases (`*a`) are not allowed in case files; write the value out in full"
@@ -156,6 +166,9 @@ EXPECTED = {
 }
 
 
+GAMEABLE = {"length-biased"}  # well-formed cases that only the gameability rules fail
+
+
 def run_checker(*paths: Path) -> tuple[int, list[str]]:
     out = io.StringIO()
     status = check.run(list(paths), out)
@@ -176,12 +189,17 @@ def test_bad_case_prints_its_exact_problems(name: str) -> None:
     assert status == 1
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("name", sorted(set(EXPECTED) - GAMEABLE))
 def test_check_file_returns_the_same_problems(name: str) -> None:
     path = BAD_CASES / f"{name}.yaml"
     assert [str(problem) for problem in check_file(path)] == [
         f"{path}:{problem}" for problem in EXPECTED[name]
     ]
+
+
+def test_check_file_leaves_gameability_to_the_checker() -> None:
+    # a gameable case is well formed: the tool can load it, the checker fails it
+    assert [check_file(BAD_CASES / f"{name}.yaml") for name in GAMEABLE] == [[]]
 
 
 def test_each_problem_file_comment_names_the_problem() -> None:
