@@ -38,9 +38,7 @@ def case_paths(app: Flask) -> list[Path]:
 
 def init_app(app: Flask) -> None:
     try:
-        # Until every shipped case carries verdicts (issue 12), the tool starts without them;
-        # `lti-tool cases check` (and CI) require them.
-        cases = load_library(case_paths(app), require_verdicts=False)
+        cases = load_library(case_paths(app))  # a choice without a verdict stops the start
         referrals = load_directory(CASES_DIR / "referral")
     except (CaseInvalid, ReferralsInvalid) as exc:
         raise ConfigError("invalid content, the tool will not start:\n" + str(exc)) from exc

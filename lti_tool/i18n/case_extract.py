@@ -52,7 +52,7 @@ def extract(
         yield from _referrals(path)
         return
     # an invalid case is an error (`lti-tool cases check` says why); verdicts are not text
-    case = load_case(path, require_verdicts=False)
+    case = load_case(path)
     for item in case.texts:
         yield item.line, "pgettext", (item.context, item.text), _hint(item.context)
 
