@@ -304,7 +304,8 @@ def record_registration(
     installed (Moodle's *Update existing tool*): its addresses, name, scopes, claims and
     deployments are updated. Only the issuer's own site can answer so (its configuration must
     lie under the issuer). A platform that says it updates (``update_asked``) a client id the
-    tool does not have from this issuer is refused."""
+    tool does not have from this issuer is refused, and so is an update that would move the
+    platform's login, token or key set address to another site."""
     existing = session.scalar(
         select(Registration)
         .join(Registration.platform)
@@ -312,6 +313,14 @@ def record_registration(
     )
     if existing is None and update_asked:
         raise RegistrationFailed("unknown_update")
+    if existing is not None and any(
+        _origin(new) != _origin(old)
+        for new, old in ((platform.authorization_endpoint, existing.auth_login_url),
+                         (platform.token_endpoint, existing.auth_token_url),
+                         (platform.jwks_uri, existing.key_set_url))
+    ):  # fmt: skip
+        # defence in depth: an update never moves where the tool fetches keys and tokens
+        raise RegistrationFailed("update_moves")
     registration = add_registration(
         session,
         issuer=platform.issuer,

@@ -156,6 +156,7 @@ def _failed(failure: RegistrationFailed) -> Response:
     messages = {
         "configuration_url": (400, _("The platform's configuration address is not an https web address.")),
         "registration_token": (400, _("The platform's registration token is not valid.")),
+        "update_moves": (409, _("The platform's update would move its sign-in, token or key set address to another site. Ask the tool's administrator to update the registration by hand.")),
         "unknown_update": (409, _("The platform asked to update a registration the tool does not have. Register the tool as a new tool on the platform, or ask the tool's administrator to add this registration by hand.")),
         "configuration_unreachable": (502, _("The platform's configuration could not be reached.")),
         "configuration_refused": (502, _("The platform refused to give its configuration.")),

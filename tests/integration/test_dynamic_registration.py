@@ -366,17 +366,26 @@ def test_the_same_client_id_from_the_same_issuer_updates_that_registration(plain
 
     with plain_tool.session() as session:
         add_registration(session, issuer=platform.url, client_id="dr-client-7", name="Ours",
-                         auth_login_url="https://old.example/auth",
-                         auth_token_url="https://old.example/token",
-                         key_set_url="https://old.example/jwks", deployment_ids=["1"],
+                         auth_login_url=platform.url + "/old/auth",
+                         auth_token_url=platform.url + "/old/token",
+                         key_set_url="https://keys.example/jwks", deployment_ids=["1"],
                          deployment_policy="reject")  # fmt: skip
         add_registration(session, issuer=platform.url, client_id="other", name="Second",
-                         auth_login_url="https://old.example/auth",
-                         auth_token_url="https://old.example/token",
-                         key_set_url="https://old.example/jwks", deployment_ids=[])  # fmt: skip
+                         auth_login_url=platform.url + "/old/auth",
+                         auth_token_url=platform.url + "/old/token",
+                         key_set_url=platform.url + "/old/jwks", deployment_ids=[])  # fmt: skip
         session.commit()
     token = invite(plain_tool, name="Renamed")
     update_token = jwt.encode({"sub": "3", "scope": "reg-update"}, "k" * 32, algorithm="HS256")
+    # an update never moves the key set to another site
+    moved = confirm(plain_tool, token,
+                    open_link(plain_tool, token, platform, registration_token=update_token))  # fmt: skip
+    assert moved.status_code == 409 and "another site" in unescape(moved.text)
+    with plain_tool.session() as session:
+        reg = session.scalar(select(Registration).where(Registration.client_id == "dr-client-7"))
+        assert reg.key_set_url == "https://keys.example/jwks" and reg.name == "Ours"
+        reg.key_set_url = platform.url + "/old/jwks"
+        session.commit()
     page = open_link(plain_tool, token, platform, registration_token=update_token)
     assert "update the tool it has installed" in unescape(page.text)
     done = confirm(plain_tool, token, page, share_names="yes")
