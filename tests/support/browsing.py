@@ -71,7 +71,7 @@ def parse(html: str) -> _Forms:
     return parser
 
 
-NEXT_URL = re.compile(r'id="own-storage"[^>]*data-next="([^"]*)"', re.S)
+NEXT_URL = re.compile(r'id="(?:own-)?storage"[^>]*data-next="([^"]*)"', re.S)
 
 
 def login_next(response: requests.Response) -> str:
