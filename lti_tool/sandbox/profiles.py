@@ -43,16 +43,20 @@ PROFILES = {
                       False, "canvas"),
 }  # fmt: skip
 
-# The grade services' behaviour switches each profile sets (names shared with the sandbox's AGS
-# handlers, which the grading work owns). A switch the handlers do not read is harmless.
-# TODO(lead, at merge): the grading branch adds the switches for Moodle's 409 on a timestamp
-# that is not newer, its 400 for non-students and Canvas's 403 throttling with
-# X-Rate-Limit-Remaining; name them here once both branches are on main.
+# The grade services' behaviour switches each profile sets: the names the grading branch's
+# ``lti_tool/sandbox/behaviour.py`` reads (``timestamp_rule``: Moodle's 409 unless newer in
+# whole seconds, Canvas's 400 when older; ``students_only``: Moodle's 400 / Canvas's 422 for
+# non-students). Canvas's 403 throttling stays off (``throttle_after`` None): Canvas throttles
+# under load, and a test turns it on where it wants it. Until both branches are merged the
+# switches are plain sandbox settings that nothing reads (and ``platform_style`` decides).
 AGS_SWITCHES: dict[str, dict[str, object]] = {
-    "sandbox": {"platform_style": "moodle"},
-    "moodle": {"platform_style": "moodle"},
-    "canvas": {"platform_style": "canvas"},
-}
+    "sandbox": {"platform_style": "moodle", "timestamp_rule": None, "students_only": True,
+                "throttle_after": None},
+    "moodle": {"platform_style": "moodle", "timestamp_rule": "moodle", "students_only": True,
+               "throttle_after": None},
+    "canvas": {"platform_style": "canvas", "timestamp_rule": "canvas", "students_only": True,
+               "throttle_after": None},
+}  # fmt: skip
 
 # Moodle's language packs on the sandbox's "Moodle": a user whose pack is missing gets "en"
 MOODLE_PACKS = frozenset({"en", "el", "it", "de", "nl", "fr"})
