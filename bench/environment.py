@@ -25,6 +25,7 @@ from bench.common import wait_for
 
 IFRAME = re.compile(r'id="tool-frame"[^>]*src="([^"]+)"')
 FIELD = re.compile(r'name="([^"]+)" value="([^"]*)"')
+NEXT_URL = re.compile(r'id="own-storage"[^>]*data-next="([^"]*)"', re.S)
 LINK = {"id": "bench-link", "title": "Bench", "case_id": "ed-partner-who-answers"}
 
 
@@ -58,9 +59,13 @@ class Environment:
             "link": LINK["id"]})  # fmt: skip
         login_url = html.unescape(IFRAME.search(page.text).group(1))
         login = http.get(login_url, allow_redirects=False, timeout=30)
-        if login.status_code != 302:
+        if login.status_code == 302:
+            next_url = login.headers["Location"]
+        elif found := NEXT_URL.search(login.text):  # the first login of a browser
+            next_url = html.unescape(found.group(1))
+        else:
             raise RuntimeError(f"login {login.status_code}")
-        auth = http.get(login.headers["Location"], timeout=30)
+        auth = http.get(next_url, timeout=30)
         fields = dict(FIELD.findall(auth.text))
         launched = http.post(self.tool_url + "/lti/launch", data=fields, timeout=30)
         if launched.status_code != 200:

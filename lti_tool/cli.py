@@ -228,9 +228,7 @@ def platform_list() -> None:
             click.echo("no platforms registered (see `lti-tool platform add --help`)")
         for reg in registrations:
             policy = reg.deployment_policy or current_app.config["DEPLOYMENT_POLICY"]
-            click.echo(
-                f"{reg.platform.issuer}  client_id={reg.client_id}  name={reg.platform.name}"
-            )
+            click.echo(f"{reg.platform.issuer}  client_id={reg.client_id}  name={reg.display_name}")
             click.echo(f"  login:  {reg.auth_login_url}")
             click.echo(f"  token:  {reg.auth_token_url}")
             click.echo(f"  jwks:   {reg.key_set_url}")

@@ -20,6 +20,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+import jwt
 import urllib3
 from sqlalchemy import select
 from sqlalchemy import update
@@ -82,6 +83,25 @@ class PlatformConfiguration:
 class PlatformAnswer:
     client_id: str
     deployment_id: str | None
+    scopes: tuple[str, ...] = ()
+    claims: tuple[str, ...] = ()
+
+
+UPDATE_SCOPE = "reg-update"  # Moodle's registration token for "Update existing tool"
+
+
+def asks_for_update(registration_token: str | None) -> bool:
+    """Whether the platform's registration token says it updates a tool it has installed.
+    Moodle's token is a JWT it signs, with ``scope`` ``reg`` (new) or ``reg-update``; this is
+    read without checking the signature, as a hint only: what decides is the client id the
+    platform's registration endpoint answers (``record_registration``)."""
+    if not registration_token or registration_token.count(".") != 2:
+        return False
+    try:
+        claims = jwt.decode(registration_token, options={"verify_signature": False})
+    except jwt.InvalidTokenError:
+        return False
+    return isinstance(claims, dict) and claims.get("scope") == UPDATE_SCOPE
 
 
 def _hash(token: str) -> str:
@@ -260,19 +280,47 @@ def register_with_platform(
     tool = data.get(TOOL_CONFIGURATION) if data else None
     # Canvas makes deployments later; the first launch records them
     deployment = _identifier(tool.get("deployment_id") if isinstance(tool, dict) else None)
-    return PlatformAnswer(client_id=client_id, deployment_id=deployment)
+    scope = data.get("scope") if data else None
+    claims = tool.get("claims") if isinstance(tool, dict) else None
+    return PlatformAnswer(
+        client_id=client_id,
+        deployment_id=deployment,
+        scopes=_words(scope.split() if isinstance(scope, str) else []),
+        claims=_words(claims if isinstance(claims, list) else []),
+    )
+
+
+def _words(values: list[Any]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v for v in values[:50] if _printable(v, MAX_URL_LENGTH)))
 
 
 def record_registration(
     session: Session, invite: RegistrationInvite, platform: PlatformConfiguration,
-    answer: PlatformAnswer,
-) -> Registration:  # fmt: skip
-    """A new registration; never an update of one the tool has: the platform hands out a new
-    client id at each registration, so the same one again is not this platform's doing."""
-    existing = session.scalar(select(Platform).where(Platform.issuer == platform.issuer))
-    if existing is not None and any(r.client_id == answer.client_id
-                                    for r in existing.registrations):  # fmt: skip
-        raise RegistrationFailed("already_registered")
+    answer: PlatformAnswer, *, update_asked: bool = False,
+) -> tuple[Registration, bool]:  # fmt: skip
+    """Record what the platform registered; True when it updated a registration the tool has.
+
+    A client id the tool already has from this issuer is the platform updating the tool it
+    installed (Moodle's *Update existing tool*): its addresses, name, scopes, claims and
+    deployments are updated. Only the issuer's own site can answer so (its configuration must
+    lie under the issuer). A platform that says it updates (``update_asked``) a client id the
+    tool does not have from this issuer is refused, and so is an update that would move the
+    platform's login, token or key set address to another site."""
+    existing = session.scalar(
+        select(Registration)
+        .join(Registration.platform)
+        .where(Platform.issuer == platform.issuer, Registration.client_id == answer.client_id)
+    )
+    if existing is None and update_asked:
+        raise RegistrationFailed("unknown_update")
+    if existing is not None and any(
+        _origin(new) != _origin(old)
+        for new, old in ((platform.authorization_endpoint, existing.auth_login_url),
+                         (platform.token_endpoint, existing.auth_token_url),
+                         (platform.jwks_uri, existing.key_set_url))
+    ):  # fmt: skip
+        # defence in depth: an update never moves where the tool fetches keys and tokens
+        raise RegistrationFailed("update_moves")
     registration = add_registration(
         session,
         issuer=platform.issuer,
@@ -281,15 +329,18 @@ def record_registration(
         auth_token_url=platform.token_endpoint,
         key_set_url=platform.jwks_uri,
         deployment_ids=[answer.deployment_id] if answer.deployment_id else [],
-        name="" if existing is not None else invite.name,  # a known platform keeps its name
+        name=invite.name,  # the registration's own name; a known platform keeps its name
         auth_audience=platform.authorization_server,
+        deployment_policy=existing.deployment_policy if existing is not None else None,
     )
+    registration.scopes = list(answer.scopes)
+    registration.claims = list(answer.claims)
     session.execute(
         update(RegistrationInvite)
         .where(RegistrationInvite.id == invite.id)
         .values(registration_id=registration.id)
     )
-    return registration
+    return registration, existing is not None
 
 
 def _exchange(

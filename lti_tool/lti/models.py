@@ -50,9 +50,19 @@ class Registration(Base):
     key_set_url: Mapped[str] = mapped_column(URL)
     auth_audience: Mapped[str | None] = mapped_column(URL)
     deployment_policy: Mapped[str | None] = mapped_column(String(16))
+    # the name an administrator gave this registration (a platform can have several)
+    name: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    # what the platform granted at Dynamic Registration (None: registered by hand)
+    scopes: Mapped[list[str] | None] = mapped_column(JSON)
+    claims: Mapped[list[str] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     platform: Mapped[Platform] = relationship(back_populates="registrations")
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.platform.name or self.platform.issuer
+
     deployments: Mapped[list[Deployment]] = relationship(
         back_populates="registration", cascade="all, delete-orphan"
     )
@@ -118,6 +128,9 @@ class ResourceLink(Base):
     resource_link_id: Mapped[str] = mapped_column(String(255))
     title: Mapped[str | None] = mapped_column(String(255))
     case_id: Mapped[str | None] = mapped_column(String(64))
+    # the platform's custom case_id last seen for this link: a launch adopts the platform's
+    # value only when it differs from this one (see docs/instructors.md)
+    platform_case_id: Mapped[str | None] = mapped_column(String(64))
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     lineitem_url: Mapped[str | None] = mapped_column(URL)
     lineitems_url: Mapped[str | None] = mapped_column(URL)

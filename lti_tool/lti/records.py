@@ -3,8 +3,9 @@
 Rows are upserted with one statement each (``INSERT … ON CONFLICT … RETURNING``), so two first
 launches of the same learner at the same moment cannot collide. The statements are built once
 per database dialect, and a per-process cache skips an upsert whose row this process has just
-written with the same values: most launches change nothing (see docs/performance.md). Names are
-kept only as the platform sent them; e-mail addresses are never stored.
+written with the same values: most launches change nothing (see docs/performance.md). An
+activity row whose launch carries the platform's case is always written (see ``_case_rule``).
+Names are kept only as the platform sent them; e-mail addresses are never stored.
 """
 
 from __future__ import annotations
@@ -18,8 +19,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table
+from sqlalchemy import and_
 from sqlalchemy import bindparam
+from sqlalchemy import case
 from sqlalchemy import func
+from sqlalchemy import or_
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
@@ -45,9 +49,10 @@ def _upsert(
     updated: Sequence[str],
     keep_existing: Sequence[str] = (),
     returning: Sequence[str] = ("id",),
+    special: Sequence[str] = (),
 ) -> Any:
     module: Any = postgresql if dialect == "postgresql" else sqlite
-    columns = [*keys, *insert_only, *updated, *keep_existing]
+    columns = [*keys, *insert_only, *updated, *keep_existing, *special]
     statement = module.insert(table).values(
         {name: bindparam(name, type_=table.c[name].type) for name in columns}
     )
@@ -55,6 +60,8 @@ def _upsert(
     update: dict[str, Any] = {name: excluded[name] for name in updated}
     for name in keep_existing:  # a launch without the value keeps what an earlier one stored
         update[name] = func.coalesce(excluded[name], table.c[name])
+    if "platform_case_id" in special:
+        update.update(_case_rule(table, excluded))
     if not update:  # DO NOTHING would not return the id
         update = {keys[0]: excluded[keys[0]]}
     statement = statement.on_conflict_do_update(index_elements=list(keys), set_=update)
@@ -79,8 +86,20 @@ class _Statements:
             dialect, _table(ResourceLink), ("platform_id", "resource_link_id"),
             ("registration_id", "created_at", "settings"),
             ("title", "course_id", "lineitem_url", "lineitems_url", "ags_scopes"),
-            keep_existing=("case_id",),
+            special=("case_id", "platform_case_id"),
         )  # fmt: skip
+
+
+def _case_rule(table: Table, excluded: Any) -> dict[str, Any]:
+    """Where a link's case comes from: the platform's custom ``case_id`` is adopted only when
+    it differs from the one recorded for the link (the platform's own setting changed), so a
+    case the teacher chose in the tool stands until then. A launch without it changes nothing."""
+    sent, seen = excluded.platform_case_id, table.c.platform_case_id
+    changed = and_(sent.is_not(None), or_(seen.is_(None), seen != sent))
+    return {
+        "case_id": case((changed, sent), else_=table.c.case_id),
+        "platform_case_id": func.coalesce(sent, seen),
+    }
 
 
 _statements: dict[str, _Statements] = {}
@@ -154,14 +173,16 @@ def record_launch(
         changing: tuple[Any, ...],
         statement: Any,
         one_row: bool = False,
+        cacheable: bool = True,
     ) -> Any:
-        cached = cache.get((name, *key), changing)
+        cached = cache.get((name, *key), changing) if cacheable else None
         if cached is not None:
             return cached
         result = db.execute(statement, values)
         row = result.one() if one_row else result.scalar_one()
         row = tuple(row) if one_row else row
-        after_commit.append(((name, *key), changing, row))
+        if cacheable:
+            after_commit.append(((name, *key), changing, row))
         return row
 
     if deployment is not None:
@@ -199,11 +220,16 @@ def record_launch(
             "lineitem_url": ags.lineitem if ags else None,
             "lineitems_url": ags.lineitems if ags else None,
             "ags_scopes": list(ags.scopes) if ags else [], "case_id": case_id,
+            "platform_case_id": case_id,
         }  # fmt: skip
         changing = (ctx.resource_link_title, course_id, ags, case_id)
+        # A launch that carries the platform's case is always written: whether it changes the
+        # link's case depends on what other processes wrote (the teacher's choice, an earlier
+        # platform value), which this process's memory cannot know.
         link_id = upsert(
-            "link", (platform, ctx.resource_link_id), values, changing, stmts.resource_link
-        )
+            "link", (platform, ctx.resource_link_id), values, changing, stmts.resource_link,
+            cacheable=case_id is None,
+        )  # fmt: skip
     return RecordedLaunch(
         learner_id=learner_id,
         learner_locale=learner_locale,

@@ -22,6 +22,7 @@ from lti_tool.lti import bp
 from lti_tool.lti.dynamic_registration import PlatformAnswer
 from lti_tool.lti.dynamic_registration import PlatformConfiguration
 from lti_tool.lti.dynamic_registration import RegistrationFailed
+from lti_tool.lti.dynamic_registration import asks_for_update
 from lti_tool.lti.dynamic_registration import claim_invite
 from lti_tool.lti.dynamic_registration import read_platform_configuration
 from lti_tool.lti.dynamic_registration import record_registration
@@ -52,8 +53,8 @@ def registration_page(token: str) -> Response | str:
     except RegistrationFailed as failure:
         return _failed(failure)
     return render_template("lti/register.html", page="register", platform=platform,
-                           config_url=config_url,
-                           registration_token=registration_token or "")  # fmt: skip
+                           config_url=config_url, registration_token=registration_token or "",
+                           update=asks_for_update(registration_token))  # fmt: skip
 
 
 @bp.post("/register/<token>")
@@ -67,14 +68,15 @@ def register(token: str) -> Response | str:
     invite = claim_invite(session, token)
     if invite is None:
         return _invite_unusable()
-    invite_id, recorded = invite.id, False
+    invite_id, recorded, updated = invite.id, False, False
     try:
         platform = read_platform_configuration(config_url, registration_token, _timeout(),
                                                allow_http=_allow_http())  # fmt: skip
         configuration = tool_configuration(platform, tool_urls(),
                                            share_names=request.form.get("share_names") == "yes")  # fmt: skip
         answer = register_with_platform(platform, registration_token, configuration, _timeout())
-        _record(session, invite, platform, answer)
+        updated = _record(session, invite, platform, answer,
+                          update_asked=asks_for_update(registration_token))  # fmt: skip
         recorded = True
     except RegistrationFailed as failure:
         return _failed(failure)
@@ -87,10 +89,10 @@ def register(token: str) -> Response | str:
     finally:
         if not recorded:
             _give_back(session, invite_id)
-    log.info("dynamic registration: registered %s (client id %s)", ascii(platform.issuer[:200]),
-             ascii(answer.client_id[:100]))  # fmt: skip
+    log.info("dynamic registration: %s %s (client id %s)", "updated" if updated else "registered",
+             ascii(platform.issuer[:200]), ascii(answer.client_id[:100]))  # fmt: skip
     return render_template("lti/registered.html", page="registered", platform=platform,
-                           answer=answer)  # fmt: skip
+                           answer=answer, updated=updated)  # fmt: skip
 
 
 def _give_back(session: Session, invite_id: int) -> None:
@@ -103,18 +105,20 @@ def _give_back(session: Session, invite_id: int) -> None:
 
 
 def _record(session: Session, invite: RegistrationInvite, platform: PlatformConfiguration,
-            answer: PlatformAnswer) -> None:  # fmt: skip
+            answer: PlatformAnswer, *, update_asked: bool) -> bool:  # fmt: skip
     """Record it, once more if another registration created the same new platform meanwhile
-    (two Canvas accounts share one issuer)."""
+    (two Canvas accounts share one issuer). True when it updated a registration."""
     for last_try in (False, True):
         try:
-            record_registration(session, invite, platform, answer)
+            _, updated = record_registration(session, invite, platform, answer,
+                                             update_asked=update_asked)  # fmt: skip
             session.commit()
-            return
+            return updated
         except IntegrityError:
             session.rollback()
             if last_try:
                 raise
+    return False  # not reached: the last try returns or raises
 
 
 def _parameters(values: MultiDict[str, str]) -> tuple[str, str | None]:
@@ -152,7 +156,8 @@ def _failed(failure: RegistrationFailed) -> Response:
     messages = {
         "configuration_url": (400, _("The platform's configuration address is not an https web address.")),
         "registration_token": (400, _("The platform's registration token is not valid.")),
-        "already_registered": (409, _("The tool already has a registration with the client ID the platform gave. Ask the tool's administrator to check the registrations.")),
+        "update_moves": (409, _("The platform's update would move its sign-in, token or key set address to another site. Ask the tool's administrator to update the registration by hand.")),
+        "unknown_update": (409, _("The platform asked to update a registration the tool does not have. Register the tool as a new tool on the platform, or ask the tool's administrator to add this registration by hand.")),
         "configuration_unreachable": (502, _("The platform's configuration could not be reached.")),
         "configuration_refused": (502, _("The platform refused to give its configuration.")),
         "configuration_not_json": (502, _("The platform's configuration could not be read.")),

@@ -160,11 +160,9 @@ def add_registration(
     ):
         _check_url(label, url)
     platform = session.scalar(select(Platform).where(Platform.issuer == issuer))
-    if platform is None:
+    if platform is None:  # the platform's name is the first registration's; each has its own
         platform = Platform(issuer=issuer, name=(name or issuer)[:255])
         session.add(platform)
-    elif name:
-        platform.name = name[:255]
     if default_locale is not None:
         platform.default_locale = default_locale or None
     if default_country is not None:
@@ -176,8 +174,10 @@ def add_registration(
         )
     )
     if reg is None:
-        reg = Registration(platform=platform, client_id=client_id)
+        reg = Registration(platform=platform, client_id=client_id, name=name[:255])
         session.add(reg)
+    elif name:
+        reg.name = name[:255]
     reg.auth_login_url = auth_login_url
     reg.auth_token_url = auth_token_url
     reg.key_set_url = key_set_url

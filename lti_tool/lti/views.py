@@ -24,6 +24,7 @@ from lti_tool.errors import new_reference
 from lti_tool.i18n.locale import launch_locale
 from lti_tool.i18n.locale import supported_locale
 from lti_tool.lti import bp
+from lti_tool.lti import own_storage
 from lti_tool.lti import records
 from lti_tool.lti.claims import LAUNCH_PRESENTATION
 from lti_tool.lti.launch_session import AcceptedLaunch
@@ -200,8 +201,10 @@ def login() -> Response:
                 next_url=auth_url,
             )
         )
-    else:
+    elif own_storage.cookies_known_to_work():
         response = redirect(auth_url, code=302)
+    else:  # keep the binding in the tool's own storage too (see own_storage)
+        response = own_storage.login_page(STATE_COOKIE + pending.key, pending.binding, auth_url)
     _set_state_cookie(response, pending.key, pending.binding)
     return response
 
@@ -297,18 +300,18 @@ def launch() -> Response:
             exc, "launch", iss or (claimed_iss if isinstance(claimed_iss, str) else None)
         )
     response.delete_cookie(STATE_COOKIE + pending.key, **_state_cookie_attributes())
+    if request.cookies.get(STATE_COOKIE + pending.key):
+        own_storage.remember_cookies_work(response, _state_cookie_attributes())
     return response
 
 
 def _browser_binding(key: str, form: dict[str, str]) -> str | None:
     """The state's secret as this browser holds it: from the state cookie, or (when cookies do
-    not reach us in the LMS iframe) from LTI platform storage, posted back by our own page.
-    None means: ask the platform's storage first."""
+    not reach us in the LMS iframe) from LTI platform storage or the tool's own storage, posted
+    back by our own page. None means: ask that storage first."""
     cookie = request.cookies.get(STATE_COOKIE + key)
     if cookie:
         return cookie
-    if not form.get("lti_storage_target"):
-        raise LaunchRejected("state", "no state cookie and no platform storage")
     stored = form.get("lti_storage_binding")
     if stored is None:
         return None
@@ -335,7 +338,7 @@ def _storage_check_page(form: dict[str, str], auth_login_url: str, key: str) -> 
             "lti/storage_launch.html",
             page="storage-launch",
             fields={k: form[k] for k in ("id_token", "state", "lti_storage_target") if k in form},
-            target=form["lti_storage_target"],
+            target=form.get("lti_storage_target") or own_storage.OWN_STORAGE,
             platform_origin=origin(auth_login_url),
             key=STATE_COOKIE + key,
         )

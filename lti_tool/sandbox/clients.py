@@ -31,6 +31,7 @@ class ToolClient:
     redirect_uris: tuple[str, ...] = ()  # empty: the launch URL only
     scopes: frozenset[str] | None = None  # None: every service scope the sandbox offers
     dynamic: bool = False
+    pending: bool = False  # registered, waiting for an administrator to activate it (Moodle)
 
     def accepts_redirect(self, uri: str) -> bool:
         return uri in (self.redirect_uris or (self.launch_url,))
@@ -63,7 +64,7 @@ def current_client(session: Session) -> ToolClient:
                       login_url=data["login_url"], launch_url=data["launch_url"],
                       jwks_url=data["jwks_url"], redirect_uris=tuple(data["redirect_uris"]),
                       scopes=None if scopes is None else frozenset(scopes),
-                      dynamic=True)  # fmt: skip
+                      dynamic=True, pending=bool(data.get("pending")))  # fmt: skip
 
 
 def save_client(session: Session, client: ToolClient) -> None:
@@ -75,4 +76,5 @@ def save_client(session: Session, client: ToolClient) -> None:
         "jwks_url": client.jwks_url,
         "redirect_uris": list(client.redirect_uris or (client.launch_url,)),
         "scopes": None if client.scopes is None else sorted(client.scopes),
+        "pending": client.pending,
     })  # fmt: skip

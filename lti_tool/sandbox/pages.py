@@ -6,14 +6,17 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from dataclasses import replace
 from typing import Any
 
 import jwt
 from flask import Response
 from flask import abort
 from flask import current_app
+from flask import redirect
 from flask import render_template
 from flask import request
+from flask import url_for
 from sqlalchemy import select
 
 from lti_tool.public_urls import with_query
@@ -23,6 +26,15 @@ from lti_tool.sandbox import bp
 from lti_tool.sandbox import state
 from lti_tool.sandbox.clients import ToolClient
 from lti_tool.sandbox.clients import current_client
+from lti_tool.sandbox.clients import save_client
+from lti_tool.sandbox.profiles import PROFILES
+from lti_tool.sandbox.profiles import Profile
+from lti_tool.sandbox.profiles import choose_profile
+from lti_tool.sandbox.profiles import current_profile
+from lti_tool.sandbox.profiles import custom_parameters
+from lti_tool.sandbox.profiles import launch_deployment
+from lti_tool.sandbox.profiles import launch_locale
+from lti_tool.sandbox.profiles import storage_target
 from lti_tool.sandbox.signing import sign
 from lti_tool.sandbox.store import SbLaunchRequest
 from lti_tool.sandbox.store import SbLineItem
@@ -39,6 +51,7 @@ LANGUAGES = {
     "de": "Deutsch",
     "nl": "Nederlands",
     "fr": "Français",
+    "pt-BR": "Português (Brasil)",  # a language the tool does not have (nor Moodle's pack)
 }
 MESSAGES = {
     "resource": "LtiResourceLinkRequest",
@@ -82,12 +95,30 @@ def index() -> str:
         learners = list(session.scalars(
             select(SbUser).where(SbUser.role == "learner").order_by(SbUser.name)))  # fmt: skip
         client = current_client(session)
+        profile = current_profile(session)
     return render_template("sandbox/index.html", page="sandbox", links=links, learners=learners,
-                           languages=LANGUAGES, client=client)  # fmt: skip
+                           languages=LANGUAGES, client=client, profile=profile,
+                           profiles=PROFILES.values())  # fmt: skip
+
+
+@bp.post("/profile")
+def set_profile() -> Response:
+    """Choose how the sandbox behaves: as itself, as Moodle or as Canvas."""
+    name = request.form.get("profile", "")
+    if name not in PROFILES:
+        abort(400)
+    with state().sessions() as session:
+        choose_profile(session, name)
+        if request.form.get("activate"):
+            client = current_client(session)
+            if client.dynamic:
+                save_client(session, replace(client, pending=False))
+        session.commit()
+    return redirect(url_for("sandbox.index"), code=303)
 
 
 @bp.post("/launch")
-def launch() -> str:
+def launch() -> str | tuple[str, int]:
     form = request.form
     name = (form.get("name") or "").strip()[:100] or "Alex Learner"
     role = form.get("role", "learner")
@@ -110,8 +141,12 @@ def launch() -> str:
             )
             if link is None:
                 abort(400)
+        profile = current_profile(session)
+        client = current_client(session)
+        if client.pending:  # as Moodle: a pending tool is not offered to courses
+            return render_template("sandbox/pending.html", page="sandbox-pending"), 409
         options = {
-            "privacy": form.get("privacy", "full"),
+            "privacy": form.get("privacy") or profile.default_privacy,
             "storage": form.get("storage", "cookie"),
             "accept_multiple": form.get("accept_multiple", "true") != "false",
         }
@@ -127,22 +162,22 @@ def launch() -> str:
                 user_id=user.id,
                 resource_link_id=link.id if link else None,
                 message_type=MESSAGES[message],
-                locale=lang,
+                locale=launch_locale(profile, lang),
                 options=options,
             )
         )
-        client = current_client(session)
         session.commit()
     params = {
         "iss": issuer(),
         "login_hint": sub,
         "target_link_uri": client.launch_url,
         "client_id": client.client_id,
-        "lti_deployment_id": client.deployment_id,
+        "lti_deployment_id": launch_deployment(profile, client.deployment_id, CONTEXT_ID),
         "lti_message_hint": hint,
     }
-    if form.get("storage") == "platform":
-        params["lti_storage_target"] = "_parent"
+    target = storage_target(profile, form.get("storage") == "platform")
+    if target:
+        params["lti_storage_target"] = target
     return render_template(
         "sandbox/launch.html",
         page="sandbox-launch",
@@ -152,8 +187,8 @@ def launch() -> str:
     )
 
 
-def _claims(launch: SbLaunchRequest, user: SbUser, nonce: str,
-            client: ToolClient) -> dict[str, Any]:  # fmt: skip
+def _claims(launch: SbLaunchRequest, user: SbUser, nonce: str, client: ToolClient,
+            profile: Profile) -> dict[str, Any]:  # fmt: skip
     now = int(time.time())
     lti = "https://purl.imsglobal.org/spec/lti/claim/"
     claims: dict[str, Any] = {
@@ -162,11 +197,11 @@ def _claims(launch: SbLaunchRequest, user: SbUser, nonce: str,
         "azp": client.client_id,
         "sub": user.sub,
         "iat": now,
-        "exp": now + 60,
+        "exp": now + profile.token_seconds,
         "nonce": nonce,
         lti + "version": "1.3.0",
         lti + "message_type": launch.message_type,
-        lti + "deployment_id": client.deployment_id,
+        lti + "deployment_id": launch_deployment(profile, client.deployment_id, CONTEXT_ID),
         lti + "target_link_uri": client.launch_url,
         lti + "roles": [ROLES[user.role]],
         lti + "context": {
@@ -183,7 +218,7 @@ def _claims(launch: SbLaunchRequest, user: SbUser, nonce: str,
         lti + "tool_platform": {
             "guid": "amelie-sandbox",
             "name": "AMELIE sandbox platform",
-            "product_family_code": "amelie-sandbox",
+            "product_family_code": profile.product_family_code,
         },
     }
     if client.grants(NRPS_SCOPE):
@@ -242,7 +277,8 @@ def auth() -> Response:
         if user is None or user.sub != params.get("login_hint"):
             return Response("invalid_request", status=400, mimetype="text/plain")
         launch.used = True
-        claims = _claims(launch, user, params["nonce"], client)
+        profile = current_profile(session)
+        claims = _claims(launch, user, params["nonce"], client, profile)
         if launch.resource_link_id is not None:
             link = session.get(SbResourceLink, launch.resource_link_id)
             assert link is not None
@@ -250,19 +286,21 @@ def auth() -> Response:
                 "id": link.rl_id,
                 "title": link.title,
             }
-            if link.custom:
-                claims["https://purl.imsglobal.org/spec/lti/claim/custom"] = dict(link.custom)
+            if link.custom:  # resent on every launch, as Moodle and Canvas do
+                claims["https://purl.imsglobal.org/spec/lti/claim/custom"] = custom_parameters(
+                    profile, link.custom
+                )
             ags = claims.get("https://purl.imsglobal.org/spec/lti-ags/claim/endpoint")
             if link.lineitem_id and ags is not None:
                 ags["lineitem"] = lineitem_url(link.lineitem_id)
         overrides = get_setting(session, "claim_overrides") or {}
         claims.update(overrides)
         id_token = sign(session, claims)
-        storage = launch.options.get("storage") == "platform"
+        target = storage_target(profile, launch.options.get("storage") == "platform")
         session.commit()
     fields = {"id_token": id_token, "state": params["state"]}
-    if storage:
-        fields["lti_storage_target"] = "_parent"
+    if target:
+        fields["lti_storage_target"] = target
     body = render_template(
         "sandbox/form_post.html", page="sandbox-form-post", action=redirect_uri, fields=fields
     )
@@ -296,6 +334,7 @@ def deep_link_return() -> Response:
     token = request.form.get("JWT", "")
     with state().sessions() as session:
         client = current_client(session)
+        profile = current_profile(session)
     try:
         header = jwt.get_unverified_header(token)
         key = state().tool_keys.key(client.jwks_url, header.get("kid", ""))
@@ -309,7 +348,8 @@ def deep_link_return() -> Response:
         claims.get("iss") != client.client_id
         or claims.get(lti + "message_type") != "LtiDeepLinkingResponse"
         or claims.get(lti + "version") != "1.3.0"
-        or claims.get(lti + "deployment_id") != client.deployment_id
+        or claims.get(lti + "deployment_id")
+        not in (client.deployment_id, launch_deployment(profile, client.deployment_id, CONTEXT_ID))
         or not str(claims.get(dl + "data", "")).startswith("sandbox-dl-")
     ):
         return Response("deep linking response with wrong claims", status=400,

@@ -9,10 +9,12 @@ sandbox's tool client (see ``clients``), as the one course of this stand-in LMS 
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import time
 from typing import Any
 
+import jwt
 from flask import Response
 from flask import jsonify
 from flask import render_template
@@ -30,10 +32,13 @@ from lti_tool.sandbox.client_metadata import InvalidMetadata
 from lti_tool.sandbox.client_metadata import absolute_url
 from lti_tool.sandbox.client_metadata import validate
 from lti_tool.sandbox.clients import ToolClient
+from lti_tool.sandbox.clients import current_client
 from lti_tool.sandbox.clients import save_client
 from lti_tool.sandbox.pages import AGS_SCOPES
 from lti_tool.sandbox.pages import NRPS_SCOPE
 from lti_tool.sandbox.pages import issuer
+from lti_tool.sandbox.profiles import current_profile
+from lti_tool.sandbox.signing import sign
 from lti_tool.sandbox.store import SbRegistrationToken
 from lti_tool.sandbox.store import log_event
 
@@ -41,9 +46,10 @@ CONFIGURATION_PATH = "/.well-known/openid-configuration"
 TOKEN_LIFETIME_SECONDS = 3600
 SCOPES_SUPPORTED = (*AGS_SCOPES, NRPS_SCOPE, "openid")
 MAX_URL_LENGTH = 2048
+MAX_TOKEN_LENGTH = 4096
 
 
-def platform_configuration() -> dict[str, Any]:
+def platform_configuration(product_family_code: str = "amelie-sandbox") -> dict[str, Any]:
     base = issuer()
     return {
         "issuer": base,
@@ -59,7 +65,7 @@ def platform_configuration() -> dict[str, Any]:
         "subject_types_supported": ["public"],
         "claims_supported": ["sub", "iss", "name", "given_name", "family_name", "email", "locale"],
         "https://purl.imsglobal.org/spec/lti-platform-configuration": {
-            "product_family_code": "amelie-sandbox",
+            "product_family_code": product_family_code,
             "version": "1.0",
             "messages_supported": [
                 {"type": "LtiResourceLinkRequest"},
@@ -83,11 +89,24 @@ def _bearer() -> str:
     return header[7:].strip() if header[:7].lower() == "bearer " else ""
 
 
+def token_key(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 def _usable(session: Session, token: str) -> bool:
-    if not token or len(token) > 128:
+    if not token or len(token) > MAX_TOKEN_LENGTH:
         return False
-    row = session.get(SbRegistrationToken, token)
+    row = session.get(SbRegistrationToken, token_key(token))
     return row is not None and not row.used and row.expires_at > time.time()
+
+
+def _updated_client_id(token: str) -> str | None:
+    """The client id a Moodle-style registration token updates (scope ``reg-update``), or
+    None for a new registration. The token is one this sandbox issued (its hash is stored)."""
+    if token.count(".") != 2:
+        return None
+    claims = jwt.decode(token, options={"verify_signature": False})
+    return str(claims["sub"]) if claims.get("scope") == "reg-update" else None
 
 
 @bp.get(CONFIGURATION_PATH)
@@ -95,7 +114,8 @@ def openid_configuration() -> Response:
     with state().sessions() as session:
         if not _usable(session, _bearer()):
             return _error(401, "invalid_token")
-    return jsonify(platform_configuration())
+        family = current_profile(session).product_family_code
+    return jsonify(platform_configuration(family))
 
 
 @bp.post("/register")
@@ -116,7 +136,7 @@ def register() -> Response:
             return _error(400, "invalid_client_metadata", str(exc))
         consumed = session.execute(
             update(SbRegistrationToken)
-            .where(SbRegistrationToken.token == token, SbRegistrationToken.used.is_(False),
+            .where(SbRegistrationToken.token == token_key(token), SbRegistrationToken.used.is_(False),
                    SbRegistrationToken.expires_at > time.time())
             .values(used=True)
         )  # fmt: skip
@@ -126,18 +146,28 @@ def register() -> Response:
         requested = str(data.get("scope", "")).split()
         granted = [scope for scope in dict.fromkeys(requested)
                    if scope in SCOPES_SUPPORTED and scope != "openid"]  # fmt: skip
+        updating = _updated_client_id(token)
+        installed = current_client(session)
+        if updating is not None and (not installed.dynamic or installed.client_id != updating):
+            session.rollback()
+            return _error(400, "invalid_request", "Unknown client")  # as Moodle says
+        profile = current_profile(session)
         client = ToolClient(
-            client_id="sandbox-dr-" + secrets.token_hex(6),
-            deployment_id="sandbox-dr-deployment-" + secrets.token_hex(4),
+            client_id=updating or "sandbox-dr-" + secrets.token_hex(6),
+            deployment_id=installed.deployment_id if updating else
+            "sandbox-dr-deployment-" + secrets.token_hex(4),
             login_url=data["initiate_login_uri"],
             launch_url=data["redirect_uris"][0],
             jwks_url=data["jwks_uri"],
             redirect_uris=tuple(data["redirect_uris"]),
             scopes=frozenset(granted),
             dynamic=True,
-        )
+            pending=installed.pending if updating else profile.pending_after_registration,
+        )  # fmt: skip
         save_client(session, client)
         log_event(session, "registration", {
+            "update": updating is not None,
+            "claims": (data.get(TOOL_CONFIGURATION) or {}).get("claims"),
             "client_id": client.client_id,
             "deployment_id": client.deployment_id,
             "scope": " ".join(granted),
@@ -155,24 +185,43 @@ def register() -> Response:
     })  # fmt: skip
 
 
+def _installed(session: Session) -> ToolClient | None:
+    """The tool this platform could update instead of registering a new one (Moodle)."""
+    client = current_client(session)
+    return client if client.dynamic and current_profile(session).update_registration else None
+
+
 @bp.get("/register-tool")
 def register_tool_form() -> str:
+    with state().sessions() as session:
+        installed = _installed(session)
     return render_template("sandbox/register_tool.html", page="sandbox-register-tool", url="",
-                           error=None)  # fmt: skip
+                           error=None, installed=installed)  # fmt: skip
 
 
 @bp.post("/register-tool")
 def register_tool() -> tuple[str, int] | str:
     url = request.form.get("url", "").strip()[:MAX_URL_LENGTH]
-    if not absolute_url(url):
-        error = _("Enter the tool's registration URL: a web address starting with https:// or "
-                  "http://.")  # fmt: skip
-        return render_template("sandbox/register_tool.html", page="sandbox-register-tool",
-                               url=url, error=error), 400  # fmt: skip
-    token = secrets.token_urlsafe(32)
     with state().sessions() as session:
-        session.add(SbRegistrationToken(token=token, tool_url=url,
-                                        expires_at=time.time() + TOKEN_LIFETIME_SECONDS))  # fmt: skip
+        installed = _installed(session)
+        if not absolute_url(url):
+            error = _("Enter the tool's registration URL: a web address starting with https:// "
+                      "or http://.")  # fmt: skip
+            return render_template("sandbox/register_tool.html", page="sandbox-register-tool",
+                                   url=url, error=error, installed=installed), 400  # fmt: skip
+        now = time.time()
+        if current_profile(session).update_registration:
+            # Moodle's registration token: a JWT it signs, for a new client or an update
+            update_it = installed is not None and request.form.get("mode") == "update"
+            token = sign(session, {
+                "sub": installed.client_id if update_it and installed else secrets.token_hex(8),
+                "scope": "reg-update" if update_it else "reg",
+                "iat": int(now), "exp": int(now + TOKEN_LIFETIME_SECONDS),
+            })  # fmt: skip
+        else:
+            token = secrets.token_urlsafe(32)
+        session.add(SbRegistrationToken(token=token_key(token), tool_url=url,
+                                        expires_at=now + TOKEN_LIFETIME_SECONDS))  # fmt: skip
         session.commit()
     src = with_query(url, {"openid_configuration": issuer() + CONFIGURATION_PATH,
                            "registration_token": token})  # fmt: skip

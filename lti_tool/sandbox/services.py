@@ -28,6 +28,8 @@ from lti_tool.sandbox.pages import AGS_SCOPES
 from lti_tool.sandbox.pages import NRPS_SCOPE
 from lti_tool.sandbox.pages import issuer
 from lti_tool.sandbox.pages import lineitem_url
+from lti_tool.sandbox.profiles import PROFILES
+from lti_tool.sandbox.profiles import choose_profile
 from lti_tool.sandbox.signing import jwks as platform_jwks
 from lti_tool.sandbox.signing import rotate_key
 from lti_tool.sandbox.store import SandboxBase
@@ -380,6 +382,8 @@ def _apply_control(session: Session, data: dict[str, Any]) -> None:
     ):
         if key in data:
             set_setting(session, key, data[key])
+    if data.get("profile") in PROFILES:  # also sets the grade services' switches it implies
+        choose_profile(session, data["profile"])
     if data.get("delete_lineitems"):
         session.execute(update(SbResourceLink).values(lineitem_id=None))
         session.execute(delete(SbScore))

@@ -10,6 +10,15 @@
   var target = box.getAttribute("data-target");
   var origin = box.getAttribute("data-origin");
   var key = box.getAttribute("data-key");
+  if (target === "_tool") {  // the tool's own storage (own-storage.js kept it at the login)
+    var kept = null;
+    try { kept = window.sessionStorage.getItem(key); } catch (e) { kept = null; }
+    if (mode === "get") {
+      box.querySelector("input[name=lti_storage_binding]").value = kept || "";
+      box.submit();
+    }
+    return;
+  }
   var frame = window.parent;
   if (target && target !== "_parent") {
     try { frame = window.parent.frames[target] || window.parent; } catch (e) { frame = window.parent; }

@@ -124,6 +124,22 @@ def test_platform_add_list_remove(cli_env):
     assert "no registration" in missing.stderr
 
 
+def test_a_second_client_id_of_a_known_platform_does_not_rename_the_first(cli_env):
+    run(cli_env, "platform", "add", *MOODLE)
+    second = [*MOODLE[:2], "--client-id", "SecondClient999", *MOODLE[4:-2],
+              "--name", "Moodle, the nursing school's tool"]  # fmt: skip
+    run(cli_env, "platform", "add", *second)
+
+    listed = run(cli_env, "platform", "list").stdout
+    assert "client_id=k2Jq8eXz1Pw4YtN  name=Example Moodle" in listed
+    assert "client_id=SecondClient999  name=Moodle, the nursing school's tool" in listed
+    # naming one again renames that one only
+    run(cli_env, "platform", "add", *MOODLE[:-2], "--name", "Example Moodle, main")
+    listed = run(cli_env, "platform", "list").stdout
+    assert "client_id=k2Jq8eXz1Pw4YtN  name=Example Moodle, main" in listed
+    assert "client_id=SecondClient999  name=Moodle, the nursing school's tool" in listed
+
+
 def test_platform_add_refuses_bad_urls(cli_env):
     bad = run(
         cli_env,

@@ -18,6 +18,7 @@ from datetime import timedelta
 from html import unescape
 from typing import Any
 
+import jwt
 import pytest
 import requests
 from sqlalchemy import func
@@ -358,28 +359,73 @@ def test_outside_the_demo_the_platform_must_use_https(database_url, tmp_path, ke
     app.extensions["lti_tool.engine"].dispose()
 
 
-def test_a_registration_the_tool_already_has_is_not_overwritten(plain_tool, platform):
+def test_the_same_client_id_from_the_same_issuer_updates_that_registration(plain_tool, platform):
+    """Moodle's "Update existing tool": the platform answers with the client id it registered
+    before; the tool updates that registration, says so, and the link is used up."""
     from lti_tool.lti.registrations import add_registration
 
     with plain_tool.session() as session:
         add_registration(session, issuer=platform.url, client_id="dr-client-7", name="Ours",
-                         auth_login_url="https://real.example/auth",
-                         auth_token_url="https://real.example/token",
-                         key_set_url="https://real.example/jwks", deployment_ids=["1"])  # fmt: skip
+                         auth_login_url=platform.url + "/old/auth",
+                         auth_token_url=platform.url + "/old/token",
+                         key_set_url="https://keys.example/jwks", deployment_ids=["1"],
+                         deployment_policy="reject")  # fmt: skip
+        add_registration(session, issuer=platform.url, client_id="other", name="Second",
+                         auth_login_url=platform.url + "/old/auth",
+                         auth_token_url=platform.url + "/old/token",
+                         key_set_url=platform.url + "/old/jwks", deployment_ids=[])  # fmt: skip
         session.commit()
-    token = invite(plain_tool, name="Taken over")
-    refused = confirm(plain_tool, token, open_link(plain_tool, token, platform))
-    assert refused.status_code == 409
+    token = invite(plain_tool, name="Renamed")
+    update_token = jwt.encode({"sub": "3", "scope": "reg-update"}, "k" * 32, algorithm="HS256")
+    # an update never moves the key set to another site
+    moved = confirm(plain_tool, token,
+                    open_link(plain_tool, token, platform, registration_token=update_token))  # fmt: skip
+    assert moved.status_code == 409 and "another site" in unescape(moved.text)
     with plain_tool.session() as session:
-        reg = session.scalar(select(Registration))
-        assert reg.key_set_url == "https://real.example/jwks"
+        reg = session.scalar(select(Registration).where(Registration.client_id == "dr-client-7"))
+        assert reg.key_set_url == "https://keys.example/jwks" and reg.name == "Ours"
+        reg.key_set_url = platform.url + "/old/jwks"
+        session.commit()
+    page = open_link(plain_tool, token, platform, registration_token=update_token)
+    assert "update the tool it has installed" in unescape(page.text)
+    done = confirm(plain_tool, token, page, share_names="yes")
+    assert done.status_code == 200, done.text
+    assert "The registration is updated" in done.text
+    assert sorted(registrations(plain_tool)) == [(platform.url, "dr-client-7", ["1", "7"]),
+                                                 (platform.url, "other", [])]  # fmt: skip
+    with plain_tool.session() as session:
+        reg = session.scalar(select(Registration).where(Registration.client_id == "dr-client-7"))
+        assert reg.key_set_url == platform.url + "/jwks"
+        assert reg.name == "Renamed" and reg.deployment_policy == "reject"
+        assert "name" in reg.claims and set(reg.scopes) == set(TOOL_SCOPES)
+        other = session.scalar(select(Registration).where(Registration.client_id == "other"))
+        assert other.name == "Second"  # the platform's other registration keeps its name
         assert session.scalar(select(Platform.name)) == "Ours"
+    assert open_link(plain_tool, token, platform).status_code == 404  # the link is used up
 
-    platform.registration_answer = {"client_id": "dr-client-8"}  # a second client: added
-    assert confirm(plain_tool, token, open_link(plain_tool, token, platform)).status_code == 200
-    assert sorted(r[1] for r in registrations(plain_tool)) == ["dr-client-7", "dr-client-8"]
+
+def test_an_update_of_a_registration_the_tool_does_not_have_is_refused(plain_tool, platform):
+    platform.registration_answer = {"client_id": "never-seen"}
+    token = invite(plain_tool)
+    update_token = jwt.encode({"sub": "3", "scope": "reg-update"}, "k" * 32, algorithm="HS256")
+    refused = confirm(plain_tool, token,
+                      open_link(plain_tool, token, platform, registration_token=update_token))  # fmt: skip
+    assert refused.status_code == 409
+    assert "does not have" in unescape(refused.text)
+    assert registrations(plain_tool) == []
+    # a foreign client id (another issuer's) is no update of this issuer's registration either
+    from lti_tool.lti.registrations import add_registration
+
     with plain_tool.session() as session:
-        assert session.scalar(select(Platform.name)) == "Ours"  # a known platform keeps its name
+        add_registration(session, issuer="https://other.example", client_id="never-seen",
+                         auth_login_url="https://other.example/auth",
+                         auth_token_url="https://other.example/token",
+                         key_set_url="https://other.example/jwks", deployment_ids=[])  # fmt: skip
+        session.commit()
+    refused = confirm(plain_tool, token,
+                      open_link(plain_tool, token, platform, registration_token=update_token))  # fmt: skip
+    assert refused.status_code == 409
+    assert registrations(plain_tool) == [("https://other.example", "never-seen", [])]
 
 
 def test_values_the_database_cannot_keep_register_nothing_and_keep_the_link(plain_tool, platform):

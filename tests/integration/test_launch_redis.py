@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from lti_tool.lti.models import UsedNonce
 from tests.support.browsing import Browser
+from tests.support.browsing import without_binding
 from tests.support.live import live_tool
 
 REDIS_URL = "redis://127.0.0.1:6379/3"
@@ -47,7 +48,8 @@ def test_a_rejected_launch_does_not_burn_the_nonce_in_redis(redis_tool):
     form = browser.open_launch()
 
     # someone else's browser (no state cookie) posts the same launch first
-    intruder = requests.post(form.action, data=form.fields, timeout=10)
+    other = requests.Session()
+    intruder = without_binding(tool, other, other.post(form.action, data=form.fields, timeout=10))
     legitimate = browser.http.post(form.action, data=form.fields)
 
     assert intruder.status_code == 400

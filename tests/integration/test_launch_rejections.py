@@ -28,6 +28,7 @@ from tests.support.browsing import REMOVE
 from tests.support.browsing import Browser
 from tests.support.browsing import HostilePlatform
 from tests.support.browsing import parse
+from tests.support.browsing import without_binding
 
 AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 AGS_SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
@@ -233,7 +234,7 @@ def test_state_without_its_cookie_is_rejected(tool):
     before = tool.row_counts()
     victim = requests.Session()
     response = victim.post(tool.base_url + "/lti/launch", data={"id_token": token, "state": state})
-    _assert_rejected(tool, response, before)
+    _assert_rejected(tool, without_binding(tool, victim, response), before)
 
 
 def test_a_rejected_launch_does_not_burn_the_nonce(tool):
@@ -241,9 +242,9 @@ def test_a_rejected_launch_does_not_burn_the_nonce(tool):
     form = browser.open_launch()
     before = tool.row_counts()
 
-    intruder = requests.post(form.action, data=form.fields, timeout=10)
-
-    _assert_rejected(tool, intruder, before)
+    intruder = requests.Session()
+    _assert_rejected(tool, without_binding(tool, intruder, intruder.post(
+        form.action, data=form.fields, timeout=10)), before)  # fmt: skip
     assert browser.http.post(form.action, data=form.fields).status_code == 200
 
 

@@ -21,6 +21,7 @@ from lti_tool.lti.keys import Keyring
 from lti_tool.lti.registrations import add_registration
 from lti_tool.sandbox import CLIENT_ID
 from lti_tool.sandbox import DEPLOYMENT_ID
+from lti_tool.sandbox.registration import token_key
 from lti_tool.sandbox.store import SbLaunchRequest
 from lti_tool.sandbox.store import SbRegistrationToken
 from lti_tool.sandbox.store import events
@@ -264,7 +265,7 @@ def test_bad_metadata_is_refused_and_nothing_is_stored(tool, changes):
     assert stored_client(tool) is None
     with tool.sandbox_session() as session:
         assert events(session, "registration") == []
-        assert session.get(SbRegistrationToken, token).used is False
+        assert session.get(SbRegistrationToken, token_key(token)).used is False
 
 
 def _login_url(tool, **choices: str) -> dict[str, str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -69,8 +71,33 @@ def parse(html: str) -> _Forms:
     return parser
 
 
+NEXT_URL = re.compile(r'id="(?:own-)?storage"[^>]*data-next="([^"]*)"', re.S)
+
+
+def login_next(response: requests.Response) -> str:
+    """Where a tool's login sends the browser: its redirect, or (when the tool does not know
+    yet that this browser keeps its cookies) what its own-storage page continues to, as its
+    script does when the cookie or the storage works."""
+    if response.status_code == 302:
+        return response.headers["Location"]
+    found = NEXT_URL.search(response.text) if response.status_code == 200 else None
+    assert found, f"login answered {response.status_code}: {response.text[:300]}"
+    return html.unescape(found.group(1))
+
+
 def page_of(response: requests.Response) -> str | None:
     return parse(response.text).data_page
+
+
+def without_binding(tool: LiveTool, http: requests.Session, response: requests.Response
+                    ) -> requests.Response:  # fmt: skip
+    """A launch that came back without the state cookie gets the page that asks the tool's own
+    storage (sessionStorage) for the binding; a browser that has none posts an empty one, from
+    the tool's own origin, as the page's script does."""
+    assert page_of(response) == "storage-launch", response.text[:300]
+    form = parse(response.text).forms[0]
+    return http.post(tool.base_url + "/lti/launch", data=form.fields, timeout=TIMEOUT,
+                     headers={"Origin": tool.base_url})  # fmt: skip
 
 
 class Browser:
@@ -96,8 +123,7 @@ class Browser:
         page.raise_for_status()
         login_url = parse(page.text).iframes[0]
         login = self.http.get(login_url, allow_redirects=False, timeout=TIMEOUT)
-        assert login.status_code == 302, login.text
-        auth = self.http.get(login.headers["Location"], allow_redirects=False, timeout=TIMEOUT)
+        auth = self.http.get(login_next(login), allow_redirects=False, timeout=TIMEOUT)
         assert auth.status_code == 200, auth.text
         return parse(auth.text).forms[0]
 
@@ -150,8 +176,7 @@ class HostilePlatform:
             allow_redirects=False,
             timeout=TIMEOUT,
         )
-        assert response.status_code == 302, response.text
-        redirect = parse_qs(urlsplit(response.headers["Location"]).query)
+        redirect = parse_qs(urlsplit(login_next(response)).query)
         return redirect["state"][0], redirect["nonce"][0]
 
     def claims(self, nonce: str, /, **overrides: Any) -> dict[str, Any]:
