@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.support.browsing import login_next
 from tests.support.browsing import parse
 
 LTI_TOOL = str(Path(sys.executable).with_name("lti-tool"))
@@ -232,7 +233,7 @@ def test_demo_serves_the_sandbox_and_a_launch_works(tmp_path):
             },
         )
         login = http.get(parse(page.text).iframes[0], allow_redirects=False, timeout=10)
-        auth = http.get(login.headers["Location"], timeout=10)
+        auth = http.get(login_next(login), timeout=10)
         form = parse(auth.text).forms[0]
         launched = http.post(form.action, data=form.fields, timeout=10)
         assert launched.status_code == 200
