@@ -51,7 +51,7 @@ class Defaults:
     SANDBOX_DATABASE_URL = ""
     GRADE_WORKER_THREAD = None  # None: on in demo mode, off otherwise
     GRADE_THREADS = 4
-    GRADE_LEASE_SECONDS = 15  # a claim lapses this long after its worker's last heart-beat
+    GRADE_LEASE_SECONDS = 10  # a claim lapses this long after its worker's last heart-beat
     GRADE_BACKOFF_CAP_SECONDS = 300  # the longest wait between two tries of a score
     GRADE_PROBE_SECONDS = 30  # how often a platform that is being waited for is asked again
     LOG_LEVEL = "INFO"

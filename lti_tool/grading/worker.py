@@ -72,7 +72,7 @@ from lti_tool.lti.registrations import find_registration
 
 log = logging.getLogger("lti_tool.grades")
 
-LEASE = timedelta(seconds=15)
+LEASE = timedelta(seconds=10)
 BACKOFF_CAP = 300.0
 PROBE_EVERY = 30.0
 THROTTLED_FOR = 600.0  # after a throttled answer, one call at a time to that platform this long

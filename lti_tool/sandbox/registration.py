@@ -31,6 +31,7 @@ from lti_tool.sandbox.client_metadata import absolute_url
 from lti_tool.sandbox.client_metadata import validate
 from lti_tool.sandbox.clients import ToolClient
 from lti_tool.sandbox.clients import save_client
+from lti_tool.sandbox.clients import withheld_scopes
 from lti_tool.sandbox.pages import AGS_SCOPES
 from lti_tool.sandbox.pages import NRPS_SCOPE
 from lti_tool.sandbox.pages import issuer
@@ -124,8 +125,10 @@ def register() -> Response:
             session.rollback()
             return _error(401, "invalid_token")  # another registration took it meanwhile
         requested = str(data.get("scope", "")).split()
+        withheld = withheld_scopes(session)
         granted = [scope for scope in dict.fromkeys(requested)
-                   if scope in SCOPES_SUPPORTED and scope != "openid"]  # fmt: skip
+                   if scope in SCOPES_SUPPORTED and scope != "openid"
+                   and scope not in withheld]  # fmt: skip
         client = ToolClient(
             client_id="sandbox-dr-" + secrets.token_hex(6),
             deployment_id="sandbox-dr-deployment-" + secrets.token_hex(4),

@@ -1,5 +1,6 @@
-"""`lti-tool grades work` processes: killed mid-way they lose nothing; two at once deliver every
-score exactly once."""
+"""`lti-tool grades work` processes: killed mid-way they lose nothing and send nothing twice
+(the platform's result is read before a score of unknown outcome is sent again); a crashed
+worker's claims are taken over within seconds; two at once deliver every score exactly once."""
 
 from __future__ import annotations
 
@@ -24,16 +25,18 @@ from tests.support.live import wait_until
 LTI_TOOL = str(Path(sys.executable).with_name("lti-tool"))
 
 
-def worker(tool, tmp_path: Path, keys_dir: Path, *args: str, lease: int = 120
+def worker(tool, tmp_path: Path, keys_dir: Path, *args: str, lease: int | None = None
            ) -> subprocess.Popen[str]:  # fmt: skip
+    """A real `lti-tool grades work` process (the default lease unless ``lease`` is given)."""
     env = {
         **os.environ,
         "DATABASE_URL": tool.app.config["DATABASE_URL"],
         "LTI_TOOL_INSTANCE_PATH": str(tmp_path / "worker-instance"),
         "LTI_TOOL_KEYS_DIR": str(keys_dir),
-        "LTI_TOOL_GRADE_LEASE_SECONDS": str(lease),
         "LTI_TOOL_CASE_PATHS": ":".join(tool.app.config["CASE_PATHS"]),
     }
+    if lease is not None:
+        env["LTI_TOOL_GRADE_LEASE_SECONDS"] = str(lease)
     env.pop("REDIS_URL", None)
     return subprocess.Popen(
         [LTI_TOOL, "grades", "work", "--poll", "0.2", *args],
@@ -43,6 +46,91 @@ def worker(tool, tmp_path: Path, keys_dir: Path, *args: str, lease: int = 120
 
 def events(tool, kind: str) -> list[dict]:
     return requests.get(tool.sandbox_url + "/sandbox/control", timeout=10).json()[kind]
+
+
+def control(tool, **settings) -> None:
+    requests.post(tool.sandbox_url + "/sandbox/control", json=settings, timeout=10)
+
+
+def rows(tool) -> list[ScoreDelivery]:
+    with tool.session() as session:
+        return list(session.scalars(select(ScoreDelivery).order_by(ScoreDelivery.id)))
+
+
+def kill(process: subprocess.Popen[str]) -> None:
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+
+
+def stop(process: subprocess.Popen[str]) -> str:
+    process.send_signal(signal.SIGTERM)
+    output, _ = process.communicate(timeout=60)
+    return output
+
+
+def _killed_after_the_platform_took_the_score(tool, tmp_path, keys_dir) -> str:
+    """A worker sends a completed score; the platform stores it and, before the worker hears
+    the 2xx, the worker is killed (SIGKILL). Another worker then finishes the job. Returns
+    the second worker's output."""
+    control(tool, timestamp_rule="none", hold_scores=True)  # a platform that takes duplicates
+    Learner(tool, name="Exactly Once").play(["confront-companion"])
+    first = worker(tool, tmp_path, keys_dir)
+    wait_until(lambda: events(tool, "held"), what="the platform to store the score")
+    assert len(events(tool, "scores")) == 1
+    kill(first)  # between the platform's commit and its answer: the worker never records it
+    assert [r.status for r in rows(tool)] == ["superseded", "sending"]
+    control(tool, hold_scores=False, release=True)
+
+    second = worker(tool, tmp_path, keys_dir)
+    wait_until(lambda: rows(tool)[-1].status == "delivered", timeout=60,
+               what="another worker to take the claim over")  # fmt: skip
+    return stop(second)
+
+
+def test_a_worker_killed_after_the_platform_took_the_score_sends_no_duplicate(
+    tool, tmp_path, keys_dir
+):
+    output = _killed_after_the_platform_took_the_score(tool, tmp_path, keys_dir)
+
+    assert len(events(tool, "scores")) == 1  # exactly one score on the platform
+    assert len(events(tool, "results")) == 1  # read once, before deciding not to send again
+    last = rows(tool)[-1]
+    assert (last.reason, last.outcome_unknown, last.claimed_by) == ("reconciled", False, None)
+    assert "taken over from worker" in output
+    assert "already has this score" in output
+
+
+def test_without_the_result_service_a_lapsed_claim_is_sent_again(tool, tmp_path, keys_dir):
+    """Where the platform grants no result.readonly, delivery keeps its old behaviour: the
+    score is sent again (a platform with Moodle's timestamp rule answers 409; this one takes
+    the duplicate). The administration page says so."""
+    control(tool, result_service=False)
+    output = _killed_after_the_platform_took_the_score(tool, tmp_path, keys_dir)
+
+    assert len(events(tool, "scores")) == 2
+    assert events(tool, "results") == []
+    assert "no result service granted" in output
+
+
+def test_a_crashed_workers_claims_are_taken_over_within_seconds(tool, tmp_path, keys_dir):
+    """The first worker claims three scores and stalls at the platform's token endpoint; it
+    is killed. The claims lapse with its heart-beat (the default lease, seconds), not after
+    two minutes, and the next worker delivers each score once."""
+    for index in range(3):
+        Learner(tool, name=f"Stalled {index}").play(["confront-companion"])
+    control(tool, hold_tokens=True)
+    first = worker(tool, tmp_path, keys_dir)
+    wait_until(lambda: events(tool, "held"), what="the worker to ask for a token")
+    assert [r.status for r in rows(tool)].count("sending") == 3
+    kill(first)
+    control(tool, hold_tokens=False, release=True)
+
+    second = worker(tool, tmp_path, keys_dir)
+    wait_until(lambda: [r.status for r in rows(tool)].count("delivered") == 3, timeout=30,
+               what="the lapsed claims to be taken over")  # fmt: skip
+    stop(second)
+    users = [e["user"] for e in events(tool, "scores")]
+    assert len(users) == len(set(users)) == 3
 
 
 def statuses(tool) -> list[str]:
