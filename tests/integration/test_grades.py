@@ -247,3 +247,42 @@ def test_line_item_is_created_when_the_container_has_none_for_the_link(tool):
     with tool.session() as session:
         link = session.scalars(select(ResourceLink)).one()
         assert link.found_lineitem_url == created[0]["id"]
+
+
+def test_a_slow_token_endpoint_holds_up_neither_learners_nor_other_callers(tool):
+    """While the platform's token endpoint keeps its answer, a learner's choice (a database
+    write) completes, and a second caller for the same token waits for the one request in
+    flight instead of making another."""
+    import threading
+
+    from lti_tool.grading.ags import SCOPE_SCORE
+    from lti_tool.lti.registrations import find_registration
+    from lti_tool.sandbox import CLIENT_ID
+    from tests.support.browsing import page_of
+    from tests.support.live import wait_until
+
+    learner = Learner(tool, name="Not Waiting")
+    learner.click("/play/start")  # queues the "started" score
+    control(tool, hold_tokens=True)
+    delivering = threading.Thread(target=deliver, args=(tool,))
+    delivering.start()
+    wait_until(lambda: control(tool)["held"], what="the worker to ask for a token")
+
+    with tool.session() as session:
+        registration = find_registration(session, tool.issuer, CLIENT_ID)
+    tokens = tool.app.extensions["lti_tool.tokens"]
+    second: list[str] = []
+    asking = threading.Thread(target=lambda: second.append(tokens.get(registration,
+                                                                      (SCOPE_SCORE,))))  # fmt: skip
+    asking.start()
+    learner.choose("confront-companion")
+    assert page_of(learner.page) == "feedback"
+    assert delivering.is_alive()  # the token request is still in flight
+    assert len(control(tool)["held"]) == 1  # and it is the only one
+
+    control(tool, hold_tokens=False, release=True)
+    delivering.join(timeout=60)
+    asking.join(timeout=60)
+    assert len(control(tool)["tokens"]) == 1
+    assert second and second[0]
+    assert deliveries(tool)[0].status == "delivered"  # the "started" score it was sending
