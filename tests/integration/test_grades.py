@@ -3,6 +3,7 @@ survive outages, token expiry and refusals, and keep their order."""
 
 from __future__ import annotations
 
+import pytest
 import requests
 from sqlalchemy import select
 from sqlalchemy import update
@@ -286,3 +287,27 @@ def test_a_slow_token_endpoint_holds_up_neither_learners_nor_other_callers(tool)
     assert len(control(tool)["tokens"]) == 1
     assert second and second[0]
     assert deliveries(tool)[0].status == "delivered"  # the "started" score it was sending
+
+
+@pytest.mark.parametrize(("policy", "counted"), [("best", 2), ("latest", 3), ("first", 1)])
+def test_the_gradebook_comment_names_the_attempt_whose_score_is_sent(tool, policy, counted):
+    """Three attempts with three scores (trust lost, referral made, door left open): the score
+    sent is the one the link's policy counts, and the comment gives that attempt's number and
+    percentage."""
+    learner = Learner(tool, name=f"Counted {policy}")
+    with tool.session() as session:
+        session.execute(update(ResourceLink).values(settings={"grade_from": policy}))
+        session.commit()
+    for path in ("trust-lost", "referral-made", "door-left-open"):
+        learner.play(PATHS[path])
+    while deliver(tool):
+        pass
+
+    with tool.session() as session:
+        from lti_tool.learner.models import Attempt
+
+        scores = dict(session.execute(select(Attempt.number, Attempt.score)).all())
+    assert len(set(scores.values())) == 3  # three different scores: the policy decides
+    final = gradebook_scores(tool)[-1]
+    assert final.score_given == round(scores[counted] * 100, 4)
+    assert final.comment.endswith(f": {round(scores[counted] * 100)}% in attempt {counted}")
