@@ -99,6 +99,11 @@ _ATTEMPTS = re.compile(r"attempts? .{0,30}(?:exhausted|limit|no more)", re.IGNOR
 _EMPTY = re.compile(r"\s*(?:\[\s*\]|\{\s*\}|null)?\s*")
 
 
+def is_empty(text: str) -> bool:
+    """An answer that says nothing: Moodle refuses some scores with ``[]``."""
+    return _EMPTY.fullmatch(text) is not None
+
+
 def classify(status: int, text: str, retry_after: str | None,
              rate_limit_remaining: str | None = None) -> Answer:  # fmt: skip
     """What an AGS answer means. Refusals carry the likely cause per platform: Moodle answers
@@ -135,7 +140,7 @@ def classify(status: int, text: str, retry_after: str | None,
         return Answer(Verdict.NOT_GRADABLE, status, body, reason=Reason.NOT_GRADABLE_ROLE)
     if status == 400 and _TIMESTAMP.search(body):
         return Answer(Verdict.SUPERSEDED, status, body, reason=Reason.TIMESTAMP)
-    if status == 400 and _EMPTY.fullmatch(body):
+    if status == 400 and is_empty(body):
         return Answer(Verdict.FAILED, status, body, reason=Reason.NOT_ENROLLED)
     return Answer(Verdict.FAILED, status, body, reason=Reason.REFUSED)
 

@@ -167,13 +167,18 @@ def enqueue(
 
 
 def resend(session: Session, delivery_ids: list[int], now: datetime) -> int:
-    """Put refused deliveries back in the queue (the newest per learner and activity only)."""
+    """Send again now: refused deliveries go back in the queue (the newest per learner and
+    activity only), waiting ones skip the rest of their back-off. Returns how many."""
     rows = session.scalars(
         select(ScoreDelivery).where(ScoreDelivery.id.in_(delivery_ids),
-                                    ScoreDelivery.status.in_((FAILED, NOT_GRADABLE)))
+                                    ScoreDelivery.status.in_((FAILED, NOT_GRADABLE, PENDING)))
     ).all()  # fmt: skip
     count = 0
     for row in rows:
+        if row.status == PENDING:
+            row.next_try_at = now
+            count += 1
+            continue
         newer_open = session.scalar(
             select(func.count()).where(
                 ScoreDelivery.learner_id == row.learner_id,
@@ -227,6 +232,20 @@ def failures(session: Session, link_ids: list[int] | None = None, limit: int = 1
     return list(session.scalars(query))
 
 
-def backoff(tries: int, jitter: float, base: float = 2.0, cap: float = 3600.0) -> float:
+def waiting(session: Session, link_ids: list[int] | None = None, limit: int = 100
+            ) -> list[ScoreDelivery]:  # fmt: skip
+    """Deliveries waiting for their next try, the soonest first."""
+    query = (
+        select(ScoreDelivery)
+        .where(ScoreDelivery.status == PENDING)
+        .order_by(ScoreDelivery.next_try_at, ScoreDelivery.id)
+        .limit(limit)
+    )
+    if link_ids is not None:
+        query = query.where(ScoreDelivery.resource_link_id.in_(link_ids))
+    return list(session.scalars(query))
+
+
+def backoff(tries: int, jitter: float, base: float = 2.0, cap: float = 300.0) -> float:
     """Seconds before the next try: exponential, capped, with jitter in [0.5, 1.5)."""
     return min(cap, base * math.pow(2, max(tries - 1, 0))) * (0.5 + jitter)

@@ -311,3 +311,27 @@ def test_the_gradebook_comment_names_the_attempt_whose_score_is_sent(tool, polic
     final = gradebook_scores(tool)[-1]
     assert final.score_given == round(scores[counted] * 100, 4)
     assert final.comment.endswith(f": {round(scores[counted] * 100)}% in attempt {counted}")
+
+
+def test_each_retry_is_logged_and_a_platform_that_answers_again_ends_the_wait(tool, caplog):
+    """A score refused with 503 and "Retry-After: 3600" waits; the worker logs the retry with
+    the platform's status and the next try's time. The next pass asks the platform's token
+    endpoint (a health probe): it answers, so the waiting score is sent now, not in an hour."""
+    control(tool, score_faults={"status": 503, "count": 1, "retry_after": 3600})
+    Learner(tool, name="Back Soon").play(PATHS["taken-away"])
+    with caplog.at_level("INFO", logger="lti_tool.grades"):
+        assert deliver(tool) == 1
+        waiting = deliveries(tool)[-1]
+        assert (waiting.status, waiting.last_status, waiting.reason) == (
+            "pending",
+            503,
+            "unavailable",
+        )
+        assert (waiting.next_try_at - waiting.created_at).total_seconds() >= 3500
+        deliver(tool)
+    lines = [r.getMessage() for r in caplog.records if r.name == "lti_tool.grades"]
+    retry = next(line for line in lines if "next try at" in line)
+    assert "try 1: the platform answered 503 (unavailable)" in retry
+    assert "Back Soon" not in " ".join(lines) and "Bearer" not in " ".join(lines)
+    assert any("answers again" in line for line in lines)
+    assert deliveries(tool)[-1].status == "delivered"
