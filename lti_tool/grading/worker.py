@@ -277,13 +277,14 @@ class Deliverer:
             return job, Answer(Verdict.FAILED, None, "the registration was removed",
                                reason=Reason.NO_REGISTRATION), None  # fmt: skip
         gate = self._gate(job.registration_id)
-        wait = gate.until - time.monotonic()
-        if wait > 0:  # the platform throttled another call of this batch: do not add to it
-            return job, Answer(Verdict.RETRY, None, "waiting: the platform throttles calls",
-                               retry_after=wait, reason=Reason.THROTTLED), None  # fmt: skip
         found = None
         try:
             with self._serial(gate):
+                wait = gate.until - time.monotonic()
+                if wait > 0:  # the platform throttled another call: do not add to it
+                    return job, Answer(Verdict.RETRY, None, "waiting: the platform throttles "
+                                       "calls", retry_after=wait,
+                                       reason=Reason.THROTTLED), None  # fmt: skip
                 lineitem = job.lineitem
                 if lineitem is None:
                     lineitem = found = self._find_or_create(registration, job)

@@ -335,3 +335,29 @@ def test_each_retry_is_logged_and_a_platform_that_answers_again_ends_the_wait(to
     assert "Back Soon" not in " ".join(lines) and "Bearer" not in " ".join(lines)
     assert any("answers again" in line for line in lines)
     assert deliveries(tool)[-1].status == "delivered"
+
+
+def test_throttling_is_retried_never_refused(tool, caplog):
+    """Canvas answers a tool that calls too often with 403 and X-Rate-Limit-Remaining: the
+    worker backs off and tries again (one call at a time to that platform), and never marks
+    the score refused."""
+    from tests.support.live import wait_until
+
+    control(tool, platform_style="canvas", throttle_after=0, throttle_for=2)
+    for name in ("Ada", "Bo", "Cy"):
+        Learner(tool, name=f"{name} Throttled").play(PATHS["taken-away"])
+    with caplog.at_level("INFO", logger="lti_tool.grades"):
+        deliver(tool)
+        throttled = [d for d in deliveries(tool) if d.status == "pending"]
+        assert throttled and all((d.last_status, d.reason) in ((403, "throttled"), (None, "throttled"))
+                                 for d in throttled)  # fmt: skip
+
+        def delivered() -> bool:
+            make_due(tool)
+            deliver(tool)
+            return [d.status for d in deliveries(tool)].count("delivered") == 3
+
+        wait_until(delivered, timeout=60, what="the throttled scores to be sent")
+    assert "failed" not in {d.status for d in deliveries(tool)}
+    assert len(control(tool)["scores"]) == 3
+    assert any("(throttled)" in r.getMessage() for r in caplog.records)
