@@ -385,6 +385,7 @@ def grades_work(batch: int, until_empty: bool, poll: float) -> None:
     from lti_tool.db import utcnow
 
     deliverer = current_app.extensions["lti_tool.deliverer"]
+    logging.getLogger("lti_tool.grades").info("grade worker %s started", deliverer.worker_id)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     delivered = 0

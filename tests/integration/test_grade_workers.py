@@ -11,6 +11,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import requests
 from sqlalchemy import insert
 from sqlalchemy import select
@@ -23,11 +24,24 @@ from tests.integration.test_learner import Learner
 from tests.support.live import wait_until
 
 LTI_TOOL = str(Path(sys.executable).with_name("lti-tool"))
+_SPAWNED: list[subprocess.Popen[str]] = []
 
 
-def worker(tool, tmp_path: Path, keys_dir: Path, *args: str, lease: int | None = None
-           ) -> subprocess.Popen[str]:  # fmt: skip
-    """A real `lti-tool grades work` process (the default lease unless ``lease`` is given)."""
+@pytest.fixture(autouse=True)
+def _no_worker_outlives_its_test():
+    """A worker left running by a failed test would claim the next test's rows."""
+    yield
+    while _SPAWNED:
+        process = _SPAWNED.pop()
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def worker(tool, tmp_path: Path, keys_dir: Path, *args: str, lease: int | None = None,
+           patient: bool = False) -> subprocess.Popen[str]:  # fmt: skip
+    """A real `lti-tool grades work` process (the default lease unless ``lease`` is given;
+    ``patient``: it waits for a held answer as long as the test needs, not 10 s)."""
     env = {
         **os.environ,
         "DATABASE_URL": tool.app.config["DATABASE_URL"],
@@ -37,11 +51,15 @@ def worker(tool, tmp_path: Path, keys_dir: Path, *args: str, lease: int | None =
     }
     if lease is not None:
         env["LTI_TOOL_GRADE_LEASE_SECONDS"] = str(lease)
+    if patient:
+        env["LTI_TOOL_HTTP_TIMEOUT_SECONDS"] = "300"
     env.pop("REDIS_URL", None)
-    return subprocess.Popen(
+    process = subprocess.Popen(
         [LTI_TOOL, "grades", "work", "--poll", "0.2", *args],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
+    _SPAWNED.append(process)
+    return process
 
 
 def events(tool, kind: str) -> list[dict]:
@@ -62,6 +80,16 @@ def kill(process: subprocess.Popen[str]) -> None:
     process.wait(timeout=10)
 
 
+def started(process: subprocess.Popen[str]) -> subprocess.Popen[str]:
+    """Wait for the worker's first words: it is running and polling."""
+    for _ in range(50):
+        line = process.stdout.readline()
+        assert line, "the worker ended before it started"
+        if "grade worker" in line and "started" in line:
+            return process
+    raise AssertionError("the worker did not say it started")
+
+
 def stop(process: subprocess.Popen[str]) -> str:
     process.send_signal(signal.SIGTERM)
     output, _ = process.communicate(timeout=60)
@@ -74,16 +102,16 @@ def _killed_after_the_platform_took_the_score(tool, tmp_path, keys_dir) -> str:
     the second worker's output."""
     control(tool, timestamp_rule="none", hold_scores=True)  # a platform that takes duplicates
     Learner(tool, name="Exactly Once").play(["confront-companion"])
-    first = worker(tool, tmp_path, keys_dir)
-    wait_until(lambda: events(tool, "held"), what="the platform to store the score")
+    first = worker(tool, tmp_path, keys_dir, patient=True)
+    wait_until(lambda: events(tool, "held"), timeout=120, what="the platform to store the score")
     assert len(events(tool, "scores")) == 1
+    second = started(worker(tool, tmp_path, keys_dir))  # idle: the claim is still renewed
     kill(first)  # between the platform's commit and its answer: the worker never records it
     assert [r.status for r in rows(tool)] == ["superseded", "sending"]
     control(tool, hold_scores=False, release=True)
 
-    second = worker(tool, tmp_path, keys_dir)
-    wait_until(lambda: rows(tool)[-1].status == "delivered", timeout=60,
-               what="another worker to take the claim over")  # fmt: skip
+    wait_until(lambda: rows(tool)[-1].status == "delivered", timeout=30,
+               what="the other worker to take the lapsed claim over")  # fmt: skip
     return stop(second)
 
 
@@ -119,13 +147,14 @@ def test_a_crashed_workers_claims_are_taken_over_within_seconds(tool, tmp_path, 
     for index in range(3):
         Learner(tool, name=f"Stalled {index}").play(["confront-companion"])
     control(tool, hold_tokens=True)
-    first = worker(tool, tmp_path, keys_dir)
-    wait_until(lambda: events(tool, "held"), what="the worker to ask for a token")
+    first = worker(tool, tmp_path, keys_dir, patient=True)
+    wait_until(lambda: events(tool, "held"), timeout=120, what="the worker to ask for a token")
     assert [r.status for r in rows(tool)].count("sending") == 3
+    second = started(worker(tool, tmp_path, keys_dir))  # polling, finding nothing to claim
     kill(first)
     control(tool, hold_tokens=False, release=True)
 
-    second = worker(tool, tmp_path, keys_dir)
+    # the default lease is 10 s: well within 30 s (the old lease was 120 s)
     wait_until(lambda: [r.status for r in rows(tool)].count("delivered") == 3, timeout=30,
                what="the lapsed claims to be taken over")  # fmt: skip
     stop(second)

@@ -250,10 +250,21 @@ def test_line_item_is_created_when_the_container_has_none_for_the_link(tool):
         assert link.found_lineitem_url == created[0]["id"]
 
 
-def test_a_slow_token_endpoint_holds_up_neither_learners_nor_other_callers(tool):
+def test_a_slow_token_endpoint_holds_up_neither_learners_nor_other_callers(
+    database_url, tmp_path, keys_dir
+):
     """While the platform's token endpoint keeps its answer, a learner's choice (a database
     write) completes, and a second caller for the same token waits for the one request in
     flight instead of making another."""
+    from tests.support.live import live_tool
+
+    # the tool waits for the held answer as long as the test needs, not 10 s
+    with live_tool(database_url, tmp_path, keys_dir,
+                   overrides={"HTTP_TIMEOUT_SECONDS": 300}) as tool:  # fmt: skip
+        _slow_token_endpoint(tool)
+
+
+def _slow_token_endpoint(tool) -> None:
     import threading
 
     from lti_tool.grading.ags import SCOPE_SCORE
