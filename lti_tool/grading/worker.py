@@ -26,7 +26,6 @@ import random
 import secrets
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -42,8 +41,6 @@ from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy import update
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm import sessionmaker
@@ -61,8 +58,10 @@ from lti_tool.grading.models import PENDING
 from lti_tool.grading.models import SENDING
 from lti_tool.grading.models import SUPERSEDED
 from lti_tool.grading.models import ScoreDelivery
-from lti_tool.grading.models import ServiceGrant
 from lti_tool.grading.outbox import backoff
+from lti_tool.grading.probe import Prober
+from lti_tool.grading.reconcile import Reconciler
+from lti_tool.grading.throttle import Gates
 from lti_tool.grading.tokens import TokenCache
 from lti_tool.grading.tokens import TokenError
 from lti_tool.lti.models import Registration
@@ -75,7 +74,6 @@ log = logging.getLogger("lti_tool.grades")
 LEASE = timedelta(seconds=10)
 BACKOFF_CAP = 300.0
 PROBE_EVERY = 30.0
-THROTTLED_FOR = 600.0  # after a throttled answer, one call at a time to that platform this long
 
 
 def worker_id() -> str:
@@ -101,16 +99,6 @@ class _Job:
     taken_from: str | None
 
 
-@dataclass(slots=True)
-class _Gate:
-    """Per registration, in this process: one call at a time while it throttles us, and no
-    call at all until its wait is over."""
-
-    lock: threading.Lock
-    until: float = 0.0  # monotonic: no call before
-    serial_until: float = 0.0  # monotonic: one call at a time until
-
-
 class Deliverer:
     """Claims a batch in one transaction, posts the scores with a few threads (no transaction
     open meanwhile, a heart-beat renewing the claims), and records every answer in one more."""
@@ -124,11 +112,10 @@ class Deliverer:
         self._timeout = timeout
         self._threads = threads
         self._backoff_cap = backoff_cap
-        self._probe_every = probe_every
-        self._probed: dict[int, float] = {}
+        self._prober = Prober(sessions, tokens, probe_every, self._registrations_for)
         self._pool = ThreadPoolExecutor(max_workers=max(threads, 1), thread_name_prefix="scores")
-        self._gates: dict[int, _Gate] = {}
-        self._gates_lock = threading.Lock()
+        self._gates = Gates()
+        self._reconciler = Reconciler(sessions, tokens, timeout)
         self.worker_id = worker_id()
 
     # -- claiming --------------------------------------------------------------------------
@@ -205,8 +192,8 @@ class Deliverer:
                 select(func.min(ScoreDelivery.lease_until)).where(ScoreDelivery.status == SENDING)
             )
             times = [t for t in (retry, lease) if t is not None]
-            if retry is not None and self._probe_every > 0:
-                times.append(min(retry, utcnow() + timedelta(seconds=self._probe_every)))
+            if retry is not None and self._prober.every > 0:
+                times.append(min(retry, utcnow() + timedelta(seconds=self._prober.every)))
             return min(times) if times else None
 
     @contextmanager
@@ -241,7 +228,7 @@ class Deliverer:
     def run_once(self, limit: int = 100) -> int:
         """Claim and deliver one batch; returns how many were claimed. A batch holds a few
         scores per thread."""
-        self.probe_waiting()
+        self._prober.run()
         jobs = self.claim(min(limit, max(self._threads, 1) * 5))
         if not jobs:
             return 0
@@ -276,11 +263,11 @@ class Deliverer:
         if registration is None:
             return job, Answer(Verdict.FAILED, None, "the registration was removed",
                                reason=Reason.NO_REGISTRATION), None  # fmt: skip
-        gate = self._gate(job.registration_id)
+        gate = self._gates.of(job.registration_id)
         found = None
         try:
-            with self._serial(gate):
-                wait = gate.until - time.monotonic()
+            with gate.turn():
+                wait = gate.wait_left()
                 if wait > 0:  # the platform throttled another call: do not add to it
                     return job, Answer(Verdict.RETRY, None, "waiting: the platform throttles "
                                        "calls", retry_after=wait,
@@ -289,8 +276,11 @@ class Deliverer:
                 if lineitem is None:
                     lineitem = found = self._find_or_create(registration, job)
                 known = (
-                    self._reconcile(registration, lineitem, job) if job.outcome_unknown else None
-                )
+                    self._reconciler.check(registration, lineitem, delivery_id=job.delivery_id,
+                                           payload=job.payload, stamp=job.timestamp,
+                                           granted=job.granted)
+                    if job.outcome_unknown else None
+                )  # fmt: skip
                 answer = known or self._post(registration, lineitem, job.payload)
         except TokenError as exc:
             answer = self._token_answer(exc)
@@ -300,7 +290,7 @@ class Deliverer:
             log.exception("score delivery %s failed unexpectedly", job.delivery_id)
             answer = Answer(Verdict.RETRY, None, "internal error", reason=Reason.INTERNAL)
         if answer.reason == Reason.THROTTLED:
-            self._throttled(gate, answer)
+            gate.throttled(answer.retry_after)
         return job, answer, found
 
     @staticmethod
@@ -310,91 +300,6 @@ class Deliverer:
         if exc.refused:
             return Answer(Verdict.FAILED, exc.status, str(exc), reason=Reason.ACCESS_REFUSED)
         return Answer(Verdict.RETRY, exc.status, str(exc), reason=Reason.UNAVAILABLE)
-
-    # -- throttling ------------------------------------------------------------------------
-
-    def _gate(self, registration_id: int) -> _Gate:
-        with self._gates_lock:
-            gate = self._gates.get(registration_id)
-            if gate is None:
-                gate = self._gates[registration_id] = _Gate(threading.Lock())
-            return gate
-
-    @contextmanager
-    def _serial(self, gate: _Gate) -> Iterator[None]:
-        """One call at a time to a platform that has throttled us lately."""
-        if gate.serial_until <= time.monotonic():
-            yield
-            return
-        with gate.lock:
-            yield
-
-    @staticmethod
-    def _throttled(gate: _Gate, answer: Answer) -> None:
-        now = time.monotonic()
-        gate.until = max(gate.until, now + (answer.retry_after or 1.0))
-        gate.serial_until = now + THROTTLED_FOR
-
-    # -- reconciliation --------------------------------------------------------------------
-
-    def _reconcile(self, registration: RegistrationRecord, lineitem: str, job: _Job
-                   ) -> Answer | None:  # fmt: skip
-        """The outcome of an earlier POST that got no answer, from the platform's result for
-        this learner: DELIVERED (it has this score), SUPERSEDED (it has a newer one), RETRY
-        (it could not say now), or None: send it (again). None too where the platform did
-        not grant the Result service: then a score may arrive twice, as before."""
-        user = job.payload.get("userId")
-        if ags.SCOPE_RESULT_READ not in job.granted or not isinstance(user, str):
-            log.info("score delivery %s: outcome of the earlier try unknown and no result "
-                     "service granted: sending again", job.delivery_id)  # fmt: skip
-            return None
-        scopes = (ags.SCOPE_RESULT_READ,)
-        try:
-            token = self._tokens.get(registration, scopes)
-        except TokenError as exc:
-            if not exc.refused:
-                raise
-            self._grant(job.registration_id, ags.SCOPE_RESULT_READ, False, str(exc))
-            log.warning("score delivery %s: the platform refused a token for its result "
-                        "service (HTTP %s): sending again", job.delivery_id, exc.status)  # fmt: skip
-            return None
-        self._grant(job.registration_id, ags.SCOPE_RESULT_READ, True, None)
-        try:
-            result = ags.read_result(token, lineitem, user, self._timeout)
-        except ags.LineItemError as exc:
-            answer = exc.answer
-            if answer.verdict is Verdict.RETRY:
-                return Answer(Verdict.RETRY, answer.status, answer.text, answer.retry_after,
-                              answer.reason, maybe_arrived=True)  # fmt: skip
-            if answer.verdict is Verdict.UNAUTHORISED:
-                self._tokens.invalidate(registration, scopes, token)
-            log.warning("score delivery %s: the platform's result service answered HTTP %s: "
-                        "sending again", job.delivery_id, answer.status)  # fmt: skip
-            return None
-        verdict = ags.matches(result, job.payload, job.timestamp) if result else None
-        if verdict is Verdict.DELIVERED:
-            log.info("score delivery %s: the platform already has this score (result service)"
-                     ": not sent again", job.delivery_id)  # fmt: skip
-            return Answer(Verdict.DELIVERED, None, "", reason=Reason.RECONCILED)
-        if verdict is Verdict.SUPERSEDED:
-            log.info("score delivery %s: the platform holds a newer score: not sent",
-                     job.delivery_id)  # fmt: skip
-            return Answer(Verdict.SUPERSEDED, None, "", reason=Reason.RECONCILED)
-        return None
-
-    def _grant(self, registration_id: int, scope: str, granted: bool, detail: str | None
-               ) -> None:  # fmt: skip
-        """Remember for the administration page what the token endpoint said of a scope."""
-        now = utcnow()
-        values = {"granted": granted, "detail": (detail or "")[:255] or None, "checked_at": now}
-        with self._sessions() as session, session.begin():
-            dialect: object = (postgresql if session.get_bind().dialect.name == "postgresql"
-                               else sqlite)  # fmt: skip
-            session.execute(
-                dialect.insert(ServiceGrant)  # type: ignore[attr-defined]
-                .values(registration_id=registration_id, scope=scope, **values)
-                .on_conflict_do_update(index_elements=["registration_id", "scope"], set_=values)
-            )
 
     # -- posting ---------------------------------------------------------------------------
 
@@ -483,52 +388,6 @@ class Deliverer:
             log.warning("score delivery %s refused by the platform: HTTP %s (%s)",
                         job.delivery_id, answer.status, answer.reason)  # fmt: skip
         return row
-
-    # -- waiting for a platform ------------------------------------------------------------
-
-    def probe_waiting(self) -> int:
-        """Bring forward the scores that wait out a back-off for a platform that answers its
-        token endpoint again (at most once per ``probe_every`` per registration). Throttled
-        scores keep their wait. Returns how many were brought forward."""
-        if self._probe_every <= 0:
-            return 0
-        now, clock = utcnow(), time.monotonic()
-        horizon = now + timedelta(seconds=self._probe_every)
-        with self._sessions() as session:
-            waiting = list(session.scalars(
-                select(ScoreDelivery.registration_id).distinct()
-                .where(ScoreDelivery.status == PENDING, ScoreDelivery.next_try_at > horizon,
-                       or_(ScoreDelivery.reason.is_(None),
-                           ScoreDelivery.reason != Reason.THROTTLED))
-            ))  # fmt: skip
-        due = [r for r in waiting if clock - self._probed.get(r, -1e9) >= self._probe_every]
-        if not due:
-            return 0
-        registrations = self._registrations_for(set(due))
-        moved = 0
-        for registration_id in due:
-            self._probed[registration_id] = clock
-            registration = registrations.get(registration_id)
-            if registration is None:
-                continue
-            try:
-                self._tokens.fetch_fresh(registration, (ags.SCOPE_SCORE,))
-            except TokenError as exc:
-                log.info("platform of registration %s still unavailable (token endpoint: %s)",
-                         registration_id, exc.status or "no answer")  # fmt: skip
-                continue
-            with self._sessions() as session, session.begin():
-                moved += session.execute(
-                    update(ScoreDelivery)
-                    .where(ScoreDelivery.registration_id == registration_id,
-                           ScoreDelivery.status == PENDING, ScoreDelivery.next_try_at > now,
-                           or_(ScoreDelivery.reason.is_(None),
-                               ScoreDelivery.reason != Reason.THROTTLED))
-                    .values(next_try_at=now)
-                ).rowcount  # type: ignore[attr-defined]  # fmt: skip
-            log.info("platform of registration %s answers again: its waiting scores are due "
-                     "now", registration_id)  # fmt: skip
-        return moved
 
 
 _TABLE = ScoreDelivery.__table__
