@@ -392,6 +392,7 @@ def grades_work(batch: int, until_empty: bool, poll: float) -> None:
     from lti_tool.db import utcnow
 
     deliverer = current_app.extensions["lti_tool.deliverer"]
+    logging.getLogger("lti_tool.grades").info("grade worker %s started", deliverer.worker_id)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     delivered = 0
@@ -418,9 +419,11 @@ def grades_work(batch: int, until_empty: bool, poll: float) -> None:
 @grades.command("status")
 @with_appcontext
 def grades_status() -> None:
-    """Counts of pending, delivered and failed scores, and the oldest pending one's age."""
+    """Counts of pending, delivered and failed scores, the oldest pending one's age, what is
+    waiting and what was refused (with the likely cause)."""
     from lti_tool.db import utcnow
     from lti_tool.grading import outbox
+    from lti_tool.grading.reasons import describe
 
     session = new_session(current_app)
     try:
@@ -429,18 +432,30 @@ def grades_status() -> None:
             click.echo(f"{name:13} {number}")
         age = report.oldest_pending_age(utcnow())
         click.echo("oldest pending " + ("-" if age is None else f"{age:.0f} s"))
+        for row in outbox.waiting(session, limit=20):
+            click.echo(f"waiting #{row.id}: try {row.tries + 1} at "
+                       f"{row.next_try_at:%Y-%m-%d %H:%M:%S} UTC; last answer: HTTP "
+                       f"{row.last_status or '-'}" + _cause(describe(row.reason)))  # fmt: skip
         for failure in outbox.failures(session, limit=20):
-            click.echo(f"failed #{failure.id}: HTTP {failure.last_status}: {failure.last_error}")
+            click.echo(f"failed #{failure.id}: HTTP {failure.last_status}: {failure.last_error}"
+                       + _cause(describe(failure.reason)))  # fmt: skip
     finally:
         session.close()
+
+
+def _cause(words: str | None) -> str:
+    return f" ({words})" if words else ""
 
 
 @grades.command("resend")
 @click.argument("ids", nargs=-1, type=int)
 @click.option("--failed", "all_failed", is_flag=True, help="Resend every failed delivery.")
+@click.option("--pending", "all_pending", is_flag=True,
+              help="Send every waiting delivery now, without the rest of its back-off.")  # fmt: skip
 @with_appcontext
-def grades_resend(ids: tuple[int, ...], all_failed: bool) -> None:
-    """Put refused deliveries back in the queue."""
+def grades_resend(ids: tuple[int, ...], all_failed: bool, all_pending: bool) -> None:
+    """Send deliveries again now: refused ones back into the queue, waiting ones without the
+    rest of their back-off."""
     from lti_tool.db import utcnow
     from lti_tool.grading import outbox
 
@@ -449,11 +464,13 @@ def grades_resend(ids: tuple[int, ...], all_failed: bool) -> None:
         chosen = list(ids)
         if all_failed:
             chosen += [f.id for f in outbox.failures(session, limit=10_000)]
+        if all_pending:
+            chosen += [w.id for w in outbox.waiting(session, limit=10_000)]
         count = outbox.resend(session, chosen, utcnow())
         session.commit()
     finally:
         session.close()
-    click.echo(f"queued {count} deliveries again")
+    click.echo(f"queued {count} " + ("delivery" if count == 1 else "deliveries") + " again")
 
 
 # -- translations ---------------------------------------------------------------------------

@@ -51,7 +51,9 @@ class Defaults:
     SANDBOX_DATABASE_URL = ""
     GRADE_WORKER_THREAD = None  # None: on in demo mode, off otherwise
     GRADE_THREADS = 4
-    GRADE_LEASE_SECONDS = 120
+    GRADE_LEASE_SECONDS = 10  # a claim lapses this long after its worker's last heart-beat
+    GRADE_BACKOFF_CAP_SECONDS = 300  # the longest wait between two tries of a score
+    GRADE_PROBE_SECONDS = 30  # how often a platform that is being waited for is asked again
     LOG_LEVEL = "INFO"
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True

@@ -25,6 +25,8 @@ from lti_tool.db import utcnow
 from lti_tool.forms import posted_int
 from lti_tool.grading import outbox
 from lti_tool.grading import worker as grade_worker
+from lti_tool.grading.grants import result_service_by_registration
+from lti_tool.grading.reasons import describe
 from lti_tool.lti import keys as tool_keys
 from lti_tool.lti.dynamic_registration import create_invite
 from lti_tool.lti.dynamic_registration import open_invites
@@ -140,6 +142,9 @@ def _overview(**extra: object) -> str:
         grades=grades,
         oldest_age=grades.oldest_pending_age(now),
         failures=outbox.failures(db),
+        waiting=outbox.waiting(db),
+        describe=describe,
+        result_service=result_service_by_registration(db),
         urls=tool_urls(),
         canvas_url=public_url("canvas_config.canvas_json"),
         invite_hours=int(INVITE_LIFETIME.total_seconds() // 3600),
@@ -155,6 +160,8 @@ def resend() -> ResponseReturnValue:
     db = get_session()
     if request.form.get("all"):
         ids = [f.id for f in outbox.failures(db, limit=10_000)]
+    elif request.form.get("all_waiting"):
+        ids = [w.id for w in outbox.waiting(db, limit=10_000)]
     else:
         ids = [n for n in map(posted_int, request.form.getlist("delivery")) if n is not None]
     count = outbox.resend(db, ids, utcnow())

@@ -11,6 +11,7 @@ from sqlalchemy import Index
 from sqlalchemy import String
 from sqlalchemy import Text
 from sqlalchemy import UniqueConstraint
+from sqlalchemy import false
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 
@@ -18,7 +19,7 @@ from lti_tool.db import Base
 from lti_tool.db import utcnow
 
 PENDING = "pending"  # waiting for its next try
-SENDING = "sending"  # claimed by a worker until lease_until
+SENDING = "sending"  # claimed by a worker (claimed_by) until lease_until, renewed by heart-beats
 DELIVERED = "delivered"
 FAILED = "failed"  # the platform refused it for good (shown to admins and instructors; resend)
 NOT_GRADABLE = "not_gradable"  # the user is not a gradable student there (e.g. a teacher)
@@ -50,6 +51,11 @@ class ScoreDelivery(Base):
     tries: Mapped[int] = mapped_column(default=0)
     next_try_at: Mapped[datetime] = mapped_column(default=utcnow)
     lease_until: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))  # the worker that holds the claim
+    # an earlier POST may have reached the platform without its answer reaching us (a crash, a
+    # timeout): read the platform's result before sending it again
+    outcome_unknown: Mapped[bool] = mapped_column(default=False, server_default=false())
+    reason: Mapped[str | None] = mapped_column(String(32))  # the likely cause (grading.reasons)
     last_status: Mapped[int | None]  # the platform's last HTTP status
     last_error: Mapped[str | None] = mapped_column(Text)  # the platform's own words, trimmed
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -67,3 +73,18 @@ class AccessToken(Base):
     scopes: Mapped[str] = mapped_column(String(1024))
     token: Mapped[str | None] = mapped_column(Text)
     expires_at: Mapped[datetime | None]
+
+
+class ServiceGrant(Base):
+    """What the tool learnt about a scope from a registration's token endpoint: granted, or
+    refused (and the platform's answer). Shown on the administration page."""
+
+    __tablename__ = "service_grant"
+    __table_args__ = (UniqueConstraint("registration_id", "scope"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id", ondelete="CASCADE"))
+    scope: Mapped[str] = mapped_column(String(255))
+    granted: Mapped[bool]
+    detail: Mapped[str | None] = mapped_column(String(255))
+    checked_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -4,6 +4,7 @@ grade is never lost; delivered later by a worker (see ``worker.py``)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
@@ -60,13 +61,13 @@ _GRADED = (
     Attempt.status == COMPLETED,
     Attempt.preview.is_(False),
 )
-_BEST = select(func.max(Attempt.score)).where(*_GRADED)
-_LATEST = (
-    select(Attempt.score)
-    .where(*_GRADED)
-    .order_by(Attempt.completed_at.desc(), Attempt.number.desc())
-    .limit(1)
-)
+# the attempt whose score counts, by the link's policy (its number names it in the comment)
+_COUNTED = select(Attempt.number, Attempt.score).where(*_GRADED).limit(1)
+_ORDER = {
+    "best": (Attempt.score.desc(), Attempt.completed_at, Attempt.number),
+    "latest": (Attempt.completed_at.desc(), Attempt.number.desc()),
+    "first": (Attempt.completed_at, Attempt.number),
+}
 _LAST_STAMP = select(func.max(ScoreDelivery.timestamp)).where(
     ScoreDelivery.learner_id == bindparam("learner"),
     ScoreDelivery.resource_link_id == bindparam("link"),
@@ -94,8 +95,6 @@ _TARGET = (
         LearnerAccount.sub,
         # what the score needs besides, in the same round trip
         _LAST_STAMP.scalar_subquery().label("last_stamp"),
-        _BEST.scalar_subquery().label("best"),
-        _LATEST.scalar_subquery().label("latest"),
     )
     .join(Registration, Registration.id == ResourceLink.registration_id)
     .join(Platform, Platform.id == Registration.platform_id)
@@ -112,12 +111,13 @@ def enqueue(
     attempt_id: int,
     kind: str,
     now: datetime,
-    comment: str | None = None,
+    comment: Callable[[int, float], str] | None = None,
     launch_url: str | None = None,
 ) -> int | None:
     """Queue the learner's current grade (``completed``) or progress (``started``) for the
-    link's line item; nothing when the platform granted no score scope for this link. Returns
-    the delivery's id."""
+    link's line item; nothing when the platform granted no score scope for this link. The
+    grade is the score of the attempt the link's policy counts (best, latest or first), and
+    ``comment(number, score)`` describes that attempt. Returns the delivery's id."""
     db = session.connection()
     target = db.execute(_TARGET, {"link": link_id, "learner": learner_id}).first()
     if target is None or SCOPE_SCORE not in (target.ags_scopes or []):
@@ -128,17 +128,21 @@ def enqueue(
     stamp = next_timestamp(target.last_stamp, now)
     payload: dict[str, Any] = {"userId": target.sub, "timestamp": _iso(stamp)}
     if kind == "completed":
-        grade = target.latest if policy.grade_from == "latest" else target.best
-        if grade is None:
+        counted = db.execute(
+            _COUNTED.order_by(*_ORDER[policy.grade_from]),
+            {"learner": learner_id, "link": link_id},
+        ).first()
+        if counted is None or counted.score is None:
             return None
+        grade = counted.score
         payload.update(
             scoreGiven=round(grade * policy.score_maximum, 4),
             scoreMaximum=policy.score_maximum,
             activityProgress="Completed",
             gradingProgress="FullyGraded",
         )
-        if comment:
-            payload["comment"] = comment[:1000]
+        if comment is not None:
+            payload["comment"] = comment(counted.number, grade)[:1000]
         if is_canvas((target.issuer, target.key_set_url, target.auth_login_url)) and launch_url:
             payload[CANVAS_SUBMISSION] = {
                 "new_submission": True,
@@ -163,13 +167,18 @@ def enqueue(
 
 
 def resend(session: Session, delivery_ids: list[int], now: datetime) -> int:
-    """Put refused deliveries back in the queue (the newest per learner and activity only)."""
+    """Send again now: refused deliveries go back in the queue (the newest per learner and
+    activity only), waiting ones skip the rest of their back-off. Returns how many."""
     rows = session.scalars(
         select(ScoreDelivery).where(ScoreDelivery.id.in_(delivery_ids),
-                                    ScoreDelivery.status.in_((FAILED, NOT_GRADABLE)))
+                                    ScoreDelivery.status.in_((FAILED, NOT_GRADABLE, PENDING)))
     ).all()  # fmt: skip
     count = 0
     for row in rows:
+        if row.status == PENDING:
+            row.next_try_at = now
+            count += 1
+            continue
         newer_open = session.scalar(
             select(func.count()).where(
                 ScoreDelivery.learner_id == row.learner_id,
@@ -223,6 +232,20 @@ def failures(session: Session, link_ids: list[int] | None = None, limit: int = 1
     return list(session.scalars(query))
 
 
-def backoff(tries: int, jitter: float, base: float = 2.0, cap: float = 3600.0) -> float:
+def waiting(session: Session, link_ids: list[int] | None = None, limit: int = 100
+            ) -> list[ScoreDelivery]:  # fmt: skip
+    """Deliveries waiting for their next try, the soonest first."""
+    query = (
+        select(ScoreDelivery)
+        .where(ScoreDelivery.status == PENDING)
+        .order_by(ScoreDelivery.next_try_at, ScoreDelivery.id)
+        .limit(limit)
+    )
+    if link_ids is not None:
+        query = query.where(ScoreDelivery.resource_link_id.in_(link_ids))
+    return list(session.scalars(query))
+
+
+def backoff(tries: int, jitter: float, base: float = 2.0, cap: float = 300.0) -> float:
     """Seconds before the next try: exponential, capped, with jitter in [0.5, 1.5)."""
     return min(cap, base * math.pow(2, max(tries - 1, 0))) * (0.5 + jitter)

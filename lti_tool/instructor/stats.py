@@ -12,7 +12,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lti_tool.grading.ags import is_empty
 from lti_tool.grading.models import ScoreDelivery
+from lti_tool.grading.reasons import describe
 from lti_tool.instructor.roster import Member
 from lti_tool.learner.models import COMPLETED
 from lti_tool.learner.models import IN_PROGRESS
@@ -130,7 +132,7 @@ def learner_rows(session: Session, link_id: int, attempts: list[Attempt],
         row = by_learner.get(delivery.learner_id)
         if row is None or delivery.status == "superseded":
             continue
-        row.delivery, row.delivery_error = delivery.status, delivery.last_error
+        row.delivery, row.delivery_error = delivery.status, explain(delivery)
         if delivery.status == "failed":
             row.failed_delivery_ids.append(delivery.id)
     return sorted(rows.values(), key=lambda r: ((r.name or "").casefold(), r.user_id))
@@ -185,3 +187,11 @@ def missed_indicators(case: Case, attempts: list[Attempt]) -> list[IndicatorMiss
     for _, state in finished:
         missed.update(debrief(case, state).indicators_missed)
     return [IndicatorMiss(ind, n, n / len(finished)) for ind, n in missed.most_common()]
+
+
+def explain(delivery: ScoreDelivery) -> str | None:
+    """The likely cause of the platform's last answer, and its own words when it said any."""
+    said = (
+        delivery.last_error if delivery.last_error and not is_empty(delivery.last_error) else None
+    )
+    return " ".join(part for part in (describe(delivery.reason), said) if part) or None

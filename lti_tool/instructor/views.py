@@ -15,6 +15,7 @@ from flask import g
 from flask import render_template
 from flask import request
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from itsdangerous import BadSignature
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
@@ -344,11 +345,13 @@ def resend() -> Response:
     if isinstance(found, Response):
         return found
     session = get_session()
-    failed = [d.id for d in outbox.failures(session, [found.id], limit=10_000)]
-    count = outbox.resend(session, failed, utcnow())
+    chosen = [d.id for d in outbox.failures(session, [found.id], limit=10_000)]
+    chosen += [d.id for d in outbox.waiting(session, [found.id], limit=10_000)]
+    count = outbox.resend(session, chosen, utcnow())
     session.commit()
     grade_worker.wake(current_app)
-    return dashboard_page(_("%(count)s grades sent again.", count=count))
+    return dashboard_page(ngettext("%(num)d grade sent again.", "%(num)d grades sent again.",
+                                   count))  # fmt: skip
 
 
 @bp.post("/learner")

@@ -6,14 +6,14 @@ from dataclasses import asdict
 from dataclasses import dataclass
 from typing import Any
 
-GRADE_FROM = ("best", "latest")
+GRADE_FROM = ("best", "latest", "first")
 FEEDBACK = ("each", "end")
 
 
 @dataclass(frozen=True, slots=True)
 class AttemptPolicy:
     attempts_allowed: int | None = None  # None: unlimited
-    grade_from: str = "best"  # best | latest
+    grade_from: str = "best"  # best | latest | first
     feedback: str = "each"  # each: after every choice; end: only in the debrief
     score_maximum: float = 100.0
     pass_mark: float | None = None  # percent, 0-100; None: the case's own pass mark

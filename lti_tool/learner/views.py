@@ -291,10 +291,11 @@ def _queue_grade(session: Session, case: Case, attempt: AttemptRow, result: Choi
         attempt_id=attempt.id,
         kind="completed",
         now=utcnow(),
-        comment=_("%(title)s: %(score)s in attempt %(number)s",
-                  title=case_text.text(case, "title", case.title),
-                  score=format_percent(result.score.overall, "#,##0%"),
-                  number=attempt.number),
+        # describes the attempt whose score is sent (the best, latest or first), not this one
+        comment=lambda number, score: _("%(title)s: %(score)s in attempt %(number)s",
+                                        title=case_text.text(case, "title", case.title),
+                                        score=format_percent(score, "#,##0%"),
+                                        number=number),
         launch_url=public_url("lti.launch"),
     )  # fmt: skip
 

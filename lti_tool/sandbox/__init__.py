@@ -6,6 +6,22 @@ line items and scores, NRPS memberships, a Deep Linking return endpoint, a page 
 tool in an iframe, a gradebook, and the platform's side of LTI Dynamic Registration (an OpenID
 configuration, a registration endpoint and a page to start a registration). It talks to the
 tool over HTTP only, never by calling it.
+
+AGS behaviour switches (sandbox settings, set with ``POST /sandbox/control`` or
+``store.set_setting``; defaults in ``behaviour.SWITCHES`` are the sandbox's own behaviour):
+
+- ``timestamp_rule``: ``"moodle"`` answers 409 to a score whose timestamp is not newer than the
+  last one in whole seconds; ``"canvas"`` answers 400 to an older one; ``"none"`` takes every
+  score, duplicates too. Default ``None``: as ``platform_style`` (``"moodle"`` unless set).
+- ``students_only`` (``True``): a score for a user who is not a learner is refused (Moodle 400
+  "Incorrect score received", Canvas 422, by ``platform_style``).
+- ``throttle_after`` (``None``) and ``throttle_for`` (``1``): after that many AGS calls, the next
+  ``throttle_for`` ones get Canvas's throttled answer, 403 with ``X-Rate-Limit-Remaining: 0.0``.
+- ``result_service`` (``True``): the AGS Result service (``GET {lineitem}/results``), and the
+  ``result.readonly`` scope granted in launches, tokens and Dynamic Registration.
+- ``hold_scores`` / ``hold_tokens`` (``False``, tests only): the score endpoint (after storing
+  the score) or the token endpoint notes the call and keeps its answer until
+  ``{"release": true}`` is posted to the control endpoint.
 """
 
 from __future__ import annotations
@@ -51,10 +67,13 @@ def init_app(app: Flask) -> None:
         seed_links(session, app.config.get("SANDBOX_LINKS") or [])
         session.commit()
     app.extensions["lti_tool.sandbox"] = SandboxState(sessions=sessions, tool_keys=ToolKeys())
+    from lti_tool.sandbox import behaviour
     from lti_tool.sandbox import pages  # noqa: F401
     from lti_tool.sandbox import registration  # noqa: F401
+    from lti_tool.sandbox import results  # noqa: F401
     from lti_tool.sandbox import services  # noqa: F401
 
+    behaviour.init_app(app)
     app.register_blueprint(bp)
 
 

@@ -6,6 +6,7 @@ Linking return all read it from here."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
 from flask import current_app
@@ -19,6 +20,7 @@ from lti_tool.sandbox.store import get_setting
 from lti_tool.sandbox.store import set_setting
 
 SETTING = "tool_client"
+SCOPE_RESULT_READ = "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,12 +34,13 @@ class ToolClient:
     scopes: frozenset[str] | None = None  # None: every service scope the sandbox offers
     dynamic: bool = False
     pending: bool = False  # registered, waiting for an administrator to activate it (Moodle)
+    withheld: frozenset[str] = frozenset()  # scopes the platform does not grant at all
 
     def accepts_redirect(self, uri: str) -> bool:
         return uri in (self.redirect_uris or (self.launch_url,))
 
     def grants(self, scope: str) -> bool:
-        return self.scopes is None or scope in self.scopes
+        return scope not in self.withheld and (self.scopes is None or scope in self.scopes)
 
     @property
     def origin(self) -> str:
@@ -55,16 +58,26 @@ def built_in_client() -> ToolClient:
                       jwks_url=base + "/lti/jwks.json")  # fmt: skip
 
 
+def withheld_scopes(session: Session) -> frozenset[str]:
+    """Scopes the platform's settings withhold from every tool (``result_service`` off)."""
+    return (
+        frozenset()
+        if get_setting(session, "result_service", True)
+        else frozenset({SCOPE_RESULT_READ})
+    )
+
+
 def current_client(session: Session) -> ToolClient:
     data: dict[str, Any] | None = get_setting(session, SETTING)
     if not data:
-        return built_in_client()
+        return replace(built_in_client(), withheld=withheld_scopes(session))
     scopes = data.get("scopes")
     return ToolClient(client_id=data["client_id"], deployment_id=data["deployment_id"],
                       login_url=data["login_url"], launch_url=data["launch_url"],
                       jwks_url=data["jwks_url"], redirect_uris=tuple(data["redirect_uris"]),
                       scopes=None if scopes is None else frozenset(scopes),
-                      dynamic=True, pending=bool(data.get("pending")))  # fmt: skip
+                      dynamic=True, pending=bool(data.get("pending")),
+                      withheld=withheld_scopes(session))  # fmt: skip
 
 
 def save_client(session: Session, client: ToolClient) -> None:

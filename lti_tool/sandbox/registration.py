@@ -34,6 +34,7 @@ from lti_tool.sandbox.client_metadata import validate
 from lti_tool.sandbox.clients import ToolClient
 from lti_tool.sandbox.clients import current_client
 from lti_tool.sandbox.clients import save_client
+from lti_tool.sandbox.clients import withheld_scopes
 from lti_tool.sandbox.pages import AGS_SCOPES
 from lti_tool.sandbox.pages import NRPS_SCOPE
 from lti_tool.sandbox.pages import issuer
@@ -144,8 +145,10 @@ def register() -> Response:
             session.rollback()
             return _error(401, "invalid_token")  # another registration took it meanwhile
         requested = str(data.get("scope", "")).split()
+        withheld = withheld_scopes(session)
         granted = [scope for scope in dict.fromkeys(requested)
-                   if scope in SCOPES_SUPPORTED and scope != "openid"]  # fmt: skip
+                   if scope in SCOPES_SUPPORTED and scope != "openid"
+                   and scope not in withheld]  # fmt: skip
         updating = _updated_client_id(token)
         installed = current_client(session)
         if updating is not None and (not installed.dynamic or installed.client_id != updating):

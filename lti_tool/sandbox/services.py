@@ -1,5 +1,6 @@
 """The sandbox's LTI Advantage services: JWKS, OAuth2 token, AGS, NRPS, and a control endpoint
-for tests (faults, token lifetime, Moodle- or Canvas-style answers, key rotation, roster)."""
+for tests (faults, token lifetime, Moodle- or Canvas-style answers and the AGS switches of
+``behaviour.py``, holds, key rotation, roster)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,12 @@ from sqlalchemy.orm import Session
 from lti_tool.sandbox import CONTEXT_ID
 from lti_tool.sandbox import bp
 from lti_tool.sandbox import state
+from lti_tool.sandbox.behaviour import SWITCHES
+from lti_tool.sandbox.behaviour import hold
+from lti_tool.sandbox.behaviour import rearm_holds
+from lti_tool.sandbox.behaviour import release_holds
+from lti_tool.sandbox.behaviour import switch
+from lti_tool.sandbox.behaviour import throttled
 from lti_tool.sandbox.clients import current_client
 from lti_tool.sandbox.pages import AGS_SCOPES
 from lti_tool.sandbox.pages import NRPS_SCOPE
@@ -103,6 +110,7 @@ def token() -> Response:
     if not requested or not requested <= GRANTABLE or not all(map(client.grants, requested)):
         return _error(400, "invalid_scope")
     with state().sessions() as session:
+        hold(session, "hold_tokens", "token_held")  # a slow platform, for the tests
         ttl = int(get_setting(session, "token_ttl", 3600))
         value = secrets.token_urlsafe(32)
         session.add(
@@ -131,6 +139,12 @@ def _authorise(session: Session, *scopes: str) -> Response | None:
         return _error(401, "invalid or expired token")
     if not set(row.scopes.split()) & set(scopes):
         return _error(403, "token lacks the scope")
+    if SCOPE_NRPS not in scopes and throttled(
+        session
+    ):  # Canvas's answer to a tool that calls too often
+        session.commit()
+        return _error(403, "403 Forbidden (Rate Limit Exceeded)",
+                      {"X-Rate-Limit-Remaining": "0.0"})  # fmt: skip
     return None
 
 
@@ -235,6 +249,7 @@ def scores(context_id: str, item_id: int) -> Response:
         if fault is not None:
             return fault
         style = get_setting(session, "platform_style", "moodle")
+        rule = switch(session, "timestamp_rule")
         item = session.get(SbLineItem, item_id)
         if item is None:
             return _error(404, "no such line item")
@@ -248,7 +263,7 @@ def scores(context_id: str, item_id: int) -> Response:
         if data.get("scoreGiven") is not None and data.get("scoreMaximum") is None:
             return _error(422 if style == "canvas" else 400, "scoreMaximum is required")
         user = session.scalar(select(SbUser).where(SbUser.sub == sub))
-        if user is None or user.role != "learner":
+        if user is None or (user.role != "learner" and switch(session, "students_only")):
             if style == "canvas":
                 return _error(422, "User not found in course or is not a student")
             return _error(400, "Incorrect score received")
@@ -259,9 +274,9 @@ def scores(context_id: str, item_id: int) -> Response:
             .limit(1)
         )
         if last is not None:
-            if style == "canvas" and stamp < last.timestamp_epoch:
+            if rule == "canvas" and stamp < last.timestamp_epoch:
                 return _error(400, "score timestamp is older than the last one")
-            if style == "moodle" and int(stamp) <= int(last.timestamp_epoch):
+            if rule == "moodle" and int(stamp) <= int(last.timestamp_epoch):
                 return _error(409, "timestamp not newer than the last score")
         graded = data.get("gradingProgress") == "FullyGraded"
         session.add(
@@ -285,6 +300,7 @@ def scores(context_id: str, item_id: int) -> Response:
         )
         log_event(session, "score", {"lineitem": item_id, "user": sub, "timestamp": stamp})
         session.commit()
+        hold(session, "hold_scores", "score_held")  # stored; the answer waits for the test
     return jsonify({"resultUrl": lineitem_url(item_id).replace("?", f"/results/{sub}?")})
 
 
@@ -363,6 +379,8 @@ def control() -> Response:
                 "deep_links": events(session, "deep_link"),
                 "jwks": events(session, "jwks"),
                 "registrations": events(session, "registration"),
+                "held": events(session, "score_held") + events(session, "token_held"),
+                "results": events(session, "result"),
             }
         )
 
@@ -379,11 +397,16 @@ def _apply_control(session: Session, data: dict[str, Any]) -> None:
         "nrps_page_size",
         "typographic_quotes",
         "claim_overrides",
+        *SWITCHES,
     ):
         if key in data:
             set_setting(session, key, data[key])
     if data.get("profile") in PROFILES:  # also sets the grade services' switches it implies
         choose_profile(session, data["profile"])
+    if data.get("hold_scores") or data.get("hold_tokens"):
+        rearm_holds()
+    if data.get("release"):
+        release_holds()
     if data.get("delete_lineitems"):
         session.execute(update(SbResourceLink).values(lineitem_id=None))
         session.execute(delete(SbScore))

@@ -167,13 +167,15 @@ def test_overview_shows_registrations_keys_and_grades_and_resends(tool):
     assert tool.issuer in overview.text
     assert "sandbox-deployment-1" in overview.text
     assert "simulated platform failure" in overview.text
+    assert "The platform refused the grade; see what it said." in overview.text
     assert "current" in overview.text
+    assert "granted: a grade whose delivery was interrupted is checked" in overview.text
 
     form = next(f for f in parse(overview.text).forms if f.action.endswith("/admin/resend"))
     ids = re.findall(r'name="delivery" value="(\d+)"', overview.text)
     resent = http.post(tool.base_url + "/admin/resend", data={"csrf": form.fields["csrf"],
                                                               "delivery": ids}, timeout=10)  # fmt: skip
-    assert "1 refused grade is queued again." in resent.text
+    assert "1 grade is sent again now." in resent.text
     while deliver(tool):
         pass
     assert control(tool)["scores"]
@@ -232,7 +234,7 @@ def test_resending_ids_that_are_no_numbers_of_ours_changes_nothing(tool, deliver
                        data={"csrf": form.fields["csrf"], "delivery": delivery})  # fmt: skip
 
     assert answer.status_code == 200
-    assert "0 refused grades are queued again." in answer.text
+    assert "0 grades are sent again now." in answer.text
 
 
 def test_an_administration_error_page_is_not_framed(tool):
@@ -293,3 +295,31 @@ def test_an_unused_registration_link_can_be_withdrawn(tool):
     bad = http.post(tool.base_url + "/admin/withdraw-invite", timeout=10,
                     data={**form.fields, "invite": "9" * 40})  # fmt: skip
     assert bad.status_code == 200 and "could no longer be used" in bad.text
+
+
+def test_waiting_grades_show_their_likely_cause_and_can_be_sent_now(tool):
+    admin_user(tool)
+    control(tool, score_faults={"status": 503, "count": 1, "retry_after": 3600})
+    Learner(tool, name="Waits").play(PATHS["taken-away"])
+    assert deliver(tool) == 1  # one try, answered 503: it waits (the next pass would probe)
+    http, overview = sign_in(tool)
+    assert "Grades waiting for their next try" in overview.text
+    assert "temporary error; the grade is sent again later." in overview.text
+
+    form = next(f for f in parse(overview.text).forms if f.action.endswith("/admin/resend"))
+    resent = http.post(tool.base_url + "/admin/resend", timeout=10,
+                       data={"csrf": form.fields["csrf"], "all_waiting": "1"})  # fmt: skip
+    assert "1 grade is sent again now." in resent.text
+    while deliver(tool):
+        pass
+    assert [s["user"] for s in control(tool)["scores"]]
+
+
+def test_a_platform_without_the_result_service_is_named_on_the_overview(tool):
+    admin_user(tool)
+    control(tool, result_service=False)
+    Learner(tool, name="Launched Once")
+    _, overview = sign_in(tool)
+    assert "after a crash or a timeout the tool cannot check what the platform received" in (
+        overview.text.replace("\n", " ")
+    )

@@ -9,6 +9,7 @@ import requests
 
 from lti_tool.grading.ags import SCOPE_LINEITEM
 from lti_tool.grading.ags import SCOPE_LINEITEM_READ
+from lti_tool.grading.ags import SCOPE_RESULT_READ
 from lti_tool.grading.ags import SCOPE_SCORE
 from lti_tool.instructor.roster import SCOPE as SCOPE_MEMBERSHIP
 
@@ -26,8 +27,8 @@ def test_the_configuration_points_canvas_at_the_tools_own_endpoints(tool):
     published = requests.get(config["public_jwk_url"], timeout=10).json()["keys"]
     assert published and all(key["kty"] == "RSA" for key in published)
     # the services the tool calls, and no more
-    assert set(config["scopes"]) == {SCOPE_LINEITEM, SCOPE_LINEITEM_READ, SCOPE_SCORE,
-                                     SCOPE_MEMBERSHIP}  # fmt: skip
+    assert set(config["scopes"]) == {SCOPE_LINEITEM, SCOPE_LINEITEM_READ, SCOPE_RESULT_READ,
+                                     SCOPE_SCORE, SCOPE_MEMBERSHIP}  # fmt: skip
 
     (extension,) = config["extensions"]
     assert extension["platform"] == "canvas.instructure.com"

@@ -253,6 +253,8 @@ def test_admin_create_user_and_grades_status(cli_env):
     status = run(cli_env, "grades", "status").stdout
     assert "pending       0" in status
     assert "oldest pending -" in status
+    resent = run(cli_env, "grades", "resend", "--pending", "--failed").stdout
+    assert "queued 0 deliveries again" in resent
 
 
 def test_platform_invite_lists_and_withdraws_registration_links(cli_env):

@@ -3,6 +3,7 @@ survive outages, token expiry and refusals, and keep their order."""
 
 from __future__ import annotations
 
+import pytest
 import requests
 from sqlalchemy import select
 from sqlalchemy import update
@@ -247,3 +248,127 @@ def test_line_item_is_created_when_the_container_has_none_for_the_link(tool):
     with tool.session() as session:
         link = session.scalars(select(ResourceLink)).one()
         assert link.found_lineitem_url == created[0]["id"]
+
+
+def test_a_slow_token_endpoint_holds_up_neither_learners_nor_other_callers(
+    database_url, tmp_path, keys_dir
+):
+    """While the platform's token endpoint keeps its answer, a learner's choice (a database
+    write) completes, and a second caller for the same token waits for the one request in
+    flight instead of making another."""
+    from tests.support.live import live_tool
+
+    # the tool waits for the held answer as long as the test needs, not 10 s
+    with live_tool(database_url, tmp_path, keys_dir,
+                   overrides={"HTTP_TIMEOUT_SECONDS": 300}) as tool:  # fmt: skip
+        _slow_token_endpoint(tool)
+
+
+def _slow_token_endpoint(tool) -> None:
+    import threading
+
+    from lti_tool.grading.ags import SCOPE_SCORE
+    from lti_tool.lti.registrations import find_registration
+    from lti_tool.sandbox import CLIENT_ID
+    from tests.support.browsing import page_of
+    from tests.support.live import wait_until
+
+    learner = Learner(tool, name="Not Waiting")
+    learner.click("/play/start")  # queues the "started" score
+    control(tool, hold_tokens=True)
+    delivering = threading.Thread(target=deliver, args=(tool,))
+    delivering.start()
+    wait_until(lambda: control(tool)["held"], what="the worker to ask for a token")
+
+    with tool.session() as session:
+        registration = find_registration(session, tool.issuer, CLIENT_ID)
+    tokens = tool.app.extensions["lti_tool.tokens"]
+    second: list[str] = []
+    asking = threading.Thread(target=lambda: second.append(tokens.get(registration,
+                                                                      (SCOPE_SCORE,))))  # fmt: skip
+    asking.start()
+    learner.choose("confront-companion")
+    assert page_of(learner.page) == "feedback"
+    assert delivering.is_alive()  # the token request is still in flight
+    assert len(control(tool)["held"]) == 1  # and it is the only one
+
+    control(tool, hold_tokens=False, release=True)
+    delivering.join(timeout=60)
+    asking.join(timeout=60)
+    assert len(control(tool)["tokens"]) == 1
+    assert second and second[0]
+    assert deliveries(tool)[0].status == "delivered"  # the "started" score it was sending
+
+
+@pytest.mark.parametrize(("policy", "counted"), [("best", 2), ("latest", 3), ("first", 1)])
+def test_the_gradebook_comment_names_the_attempt_whose_score_is_sent(tool, policy, counted):
+    """Three attempts with three scores (trust lost, referral made, door left open): the score
+    sent is the one the link's policy counts, and the comment gives that attempt's number and
+    percentage."""
+    learner = Learner(tool, name=f"Counted {policy}")
+    with tool.session() as session:
+        session.execute(update(ResourceLink).values(settings={"grade_from": policy}))
+        session.commit()
+    for path in ("trust-lost", "referral-made", "door-left-open"):
+        learner.play(PATHS[path])
+    while deliver(tool):
+        pass
+
+    with tool.session() as session:
+        from lti_tool.learner.models import Attempt
+
+        scores = dict(session.execute(select(Attempt.number, Attempt.score)).all())
+    assert len(set(scores.values())) == 3  # three different scores: the policy decides
+    final = gradebook_scores(tool)[-1]
+    assert final.score_given == round(scores[counted] * 100, 4)
+    assert final.comment.endswith(f": {round(scores[counted] * 100)}% in attempt {counted}")
+
+
+def test_each_retry_is_logged_and_a_platform_that_answers_again_ends_the_wait(tool, caplog):
+    """A score refused with 503 and "Retry-After: 3600" waits; the worker logs the retry with
+    the platform's status and the next try's time. The next pass asks the platform's token
+    endpoint (a health probe): it answers, so the waiting score is sent now, not in an hour."""
+    control(tool, score_faults={"status": 503, "count": 1, "retry_after": 3600})
+    Learner(tool, name="Back Soon").play(PATHS["taken-away"])
+    with caplog.at_level("INFO", logger="lti_tool.grades"):
+        assert deliver(tool) == 1
+        waiting = deliveries(tool)[-1]
+        assert (waiting.status, waiting.last_status, waiting.reason) == (
+            "pending",
+            503,
+            "unavailable",
+        )
+        assert (waiting.next_try_at - waiting.created_at).total_seconds() >= 3500
+        deliver(tool)
+    lines = [r.getMessage() for r in caplog.records if r.name == "lti_tool.grades"]
+    retry = next(line for line in lines if "next try at" in line)
+    assert "try 1: the platform answered 503 (unavailable)" in retry
+    assert "Back Soon" not in " ".join(lines) and "Bearer" not in " ".join(lines)
+    assert any("answers again" in line for line in lines)
+    assert deliveries(tool)[-1].status == "delivered"
+
+
+def test_throttling_is_retried_never_refused(tool, caplog):
+    """Canvas answers a tool that calls too often with 403 and X-Rate-Limit-Remaining: the
+    worker backs off and tries again (one call at a time to that platform), and never marks
+    the score refused."""
+    from tests.support.live import wait_until
+
+    control(tool, platform_style="canvas", throttle_after=0, throttle_for=2)
+    for name in ("Ada", "Bo", "Cy"):
+        Learner(tool, name=f"{name} Throttled").play(PATHS["taken-away"])
+    with caplog.at_level("INFO", logger="lti_tool.grades"):
+        deliver(tool)
+        throttled = [d for d in deliveries(tool) if d.status == "pending"]
+        assert throttled and all((d.last_status, d.reason) in ((403, "throttled"), (None, "throttled"))
+                                 for d in throttled)  # fmt: skip
+
+        def delivered() -> bool:
+            make_due(tool)
+            deliver(tool)
+            return [d.status for d in deliveries(tool)].count("delivered") == 3
+
+        wait_until(delivered, timeout=60, what="the throttled scores to be sent")
+    assert "failed" not in {d.status for d in deliveries(tool)}
+    assert len(control(tool)["scores"]) == 3
+    assert any("(throttled)" in r.getMessage() for r in caplog.records)

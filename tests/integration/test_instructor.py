@@ -228,10 +228,11 @@ def test_settings_and_resend_from_the_dashboard(tool):
     dashboard = teacher.launch(name="Dr Resend", role="instructor")
     assert "Refused by the platform" in dashboard.text
     assert "simulated platform failure" in dashboard.text
+    assert "The platform refused the grade; see what it said." in dashboard.text
 
     url, data = form_data(dashboard, "/teach/resend")
     after = teacher.http.post(url, data=data, timeout=15)
-    assert "grades sent again" in after.text
+    assert "1 grade sent again." in after.text
     while tool.app.extensions["lti_tool.deliverer"].run_once():
         pass
     assert [s["user"] for s in control(tool)["scores"]]

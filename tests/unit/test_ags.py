@@ -68,6 +68,62 @@ def test_platform_answers_are_classified(status, text, verdict):
     assert classify(status, text, None).verdict is verdict
 
 
+@pytest.mark.parametrize(
+    ("status", "text", "rate_limit", "verdict", "reason"),
+    [
+        (403, "403 Forbidden (Rate Limit Exceeded)", "0.0", Verdict.RETRY, "throttled"),
+        (429, "slow down", None, Verdict.RETRY, "throttled"),
+        (403, "token lacks the scope", None, Verdict.FAILED, "scope_missing"),
+        (400, "Incorrect score received", None, Verdict.NOT_GRADABLE, "not_gradable_role"),
+        (422, "User not found in course or is not a student", None, Verdict.NOT_GRADABLE,
+         "not_gradable_role"),
+        (400, "[]", None, Verdict.FAILED, "not_enrolled"),
+        (400, "", None, Verdict.FAILED, "not_enrolled"),
+        (404, "[]", None, Verdict.FAILED, "lineitem_gone"),
+        (409, "", None, Verdict.DUPLICATE, "timestamp_not_newer"),
+        (400, "score timestamp is older than the last one", None, Verdict.SUPERSEDED,
+         "timestamp_not_newer"),
+        (422, "Submission attempts limit reached", None, Verdict.FAILED, "attempts_exhausted"),
+        (503, "down", None, Verdict.RETRY, "unavailable"),
+        (400, "malformed score", None, Verdict.FAILED, "refused"),
+    ],
+)  # fmt: skip
+def test_refusals_name_their_likely_cause_and_throttling_is_no_refusal(
+    status, text, rate_limit, verdict, reason
+):
+    answer = classify(status, text, None, rate_limit)
+    assert (answer.verdict, answer.reason) == (verdict, reason)
+
+
+def _result(score, maximum=100.0, comment=None, stamp=None):
+    from lti_tool.grading.ags import Result
+
+    return Result(score, maximum, comment, stamp)
+
+
+STAMP = datetime(2026, 12, 7, 12, 0, 0, 250_000, tzinfo=UTC)
+SCORE = {"scoreGiven": 36.36, "scoreMaximum": 100.0, "comment": "Case: 36% in attempt 2"}
+
+
+@pytest.mark.parametrize(
+    ("result", "verdict"),
+    [
+        (_result(36.36, comment="Case: 36% in attempt 2"), Verdict.DELIVERED),
+        (_result(3.636, 10.0), Verdict.DELIVERED),  # scaled to the platform's column
+        (_result(36.36, comment="Case: 36% in attempt 1"), None),  # another attempt's score
+        (_result(50.0), None),
+        (_result(None), None),
+        (_result(36.36, stamp=STAMP.replace(microsecond=0)), Verdict.DELIVERED),  # seconds
+        (_result(36.36, stamp=datetime(2026, 12, 7, 11, 0, tzinfo=UTC)), None),  # an older one
+        (_result(90.0, stamp=datetime(2026, 12, 7, 13, 0, tzinfo=UTC)), Verdict.SUPERSEDED),
+    ],
+)  # fmt: skip
+def test_the_platforms_result_tells_whether_a_score_arrived(result, verdict):
+    from lti_tool.grading.ags import matches
+
+    assert matches(result, SCORE, STAMP) is verdict
+
+
 def test_retry_after_in_seconds_or_as_a_date():
     assert parse_retry_after("7") == 7.0
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
@@ -87,7 +143,8 @@ def test_timestamps_increase_even_within_one_second():
 def test_backoff_grows_and_is_capped():
     assert backoff(1, 0.5) == pytest.approx(2.0)
     assert backoff(3, 0.5) == pytest.approx(8.0)
-    assert backoff(30, 0.5) == pytest.approx(3600.0)
+    assert backoff(30, 0.5) == pytest.approx(300.0)  # a few minutes at most
+    assert backoff(30, 0.5, cap=60.0) == pytest.approx(60.0)
     assert backoff(2, 0.0) < backoff(2, 0.99)
 
 
