@@ -13,7 +13,7 @@ from lti_tool.learner.policy import AttemptPolicy
 class Standing:
     pass_mark: float  # share of the maximum, in [0, 1]
     passed: bool  # this attempt reached the pass mark
-    grade_from: str  # best | latest
+    grade_from: str  # best | latest | first
     counting_number: int | None  # the attempt whose score the gradebook receives
     counting_score: float | None
     counting_passed: bool
@@ -24,13 +24,16 @@ def standing(
 ) -> Standing:
     """``completed`` are the learner's completed attempts at the link, in order. The attempt
     that counts is chosen as the grade sent to the platform is (lti_tool/grading/outbox.py):
-    the latest one, or the one with the highest score (the earliest of equal ones)."""
+    the latest one, the first one, or the one with the highest score (the earliest of equal
+    ones)."""
     mark = policy.pass_mark_share(case_pass_mark)
     scored = [attempt for attempt in completed if attempt.score is not None]
     counting: Completed | None = None
     if scored:
         if policy.grade_from == "latest":
             counting = max(scored, key=lambda attempt: attempt.number)
+        elif policy.grade_from == "first":
+            counting = min(scored, key=lambda attempt: attempt.number)
         else:
             counting = max(scored, key=lambda attempt: (attempt.score, -attempt.number))
     counting_score = counting.score if counting else None

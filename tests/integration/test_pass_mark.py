@@ -47,6 +47,11 @@ def test_the_debrief_states_the_pass_mark_and_the_attempt_that_counts(tool):
     assert "You reached the pass mark of 40% in this attempt." in fourth
     assert "Your latest attempt counts for the gradebook: attempt 4, 89%." in fourth
 
+    set_policy(tool, grade_from="first", pass_mark=40)
+    fifth = play_again(learner, "referral-made").text
+    assert "Your first attempt counts for the gradebook: attempt 1, 17%." in fifth
+    assert "With it, you have not reached the pass mark." in fifth
+
 
 def test_a_learner_debrief_is_translated(tool):
     learner = Learner(tool, name="Petra Pass", lang="de")
