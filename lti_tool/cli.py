@@ -274,15 +274,38 @@ def keys() -> None:
     """The tool's signing keys (published at /lti/jwks.json)."""
 
 
-def _keys_dir() -> Path:
-    return Path(current_app.config["KEYS_DIR"])
+def _key_session():  # type: ignore[no-untyped-def]
+    """A session in which the old ``keys/`` folder's keys are already imported."""
+    from lti_tool.lti.runtime import key_cipher
+
+    session = new_session(current_app)
+    session.begin()
+    try:
+        tool_keys.import_directory(
+            session, key_cipher(current_app.config), Path(current_app.config["KEYS_DIR"])
+        )
+    except tool_keys.KeyStoreError as exc:
+        session.close()
+        raise click.ClickException(str(exc)) from None
+    return session
+
+
+def _cipher():  # type: ignore[no-untyped-def]
+    from lti_tool.lti.runtime import key_cipher
+
+    return key_cipher(current_app.config)
 
 
 @keys.command("generate")
 @with_appcontext
 def keys_generate() -> None:
     """Create a signing key when none is current."""
-    info = tool_keys.ensure_key(_keys_dir(), current_app.config["KEY_BITS"])
+    with _key_session() as session:
+        try:
+            info = tool_keys.ensure_key(session, _cipher(), current_app.config["KEY_BITS"])
+        except tool_keys.KeyStoreError as exc:
+            raise click.ClickException(str(exc)) from None
+        session.commit()
     click.echo(f"current key {info.kid}")
 
 
@@ -290,7 +313,12 @@ def keys_generate() -> None:
 @with_appcontext
 def keys_rotate() -> None:
     """Create a new signing key; the previous one stays published for the grace period."""
-    new, retired = tool_keys.rotate(_keys_dir(), current_app.config["KEY_BITS"])
+    with _key_session() as session:
+        try:
+            new, retired = tool_keys.rotate(session, _cipher(), current_app.config["KEY_BITS"])
+        except tool_keys.KeyStoreError as exc:
+            raise click.ClickException(str(exc)) from None
+        session.commit()
     click.echo(f"new current key {new.kid}")
     for info in retired:
         click.echo(
@@ -309,7 +337,10 @@ def keys_list() -> None:
 
     grace = timedelta(hours=current_app.config["KEY_GRACE_HOURS"])
     now = datetime.now(UTC)
-    for info in tool_keys.list_keys(_keys_dir()):
+    with _key_session() as session:
+        infos = tool_keys.list_keys(session)
+        session.commit()
+    for info in infos:
         if info.retired_at is None:
             status = "current"
         elif info.is_published(now, grace):
@@ -317,6 +348,25 @@ def keys_list() -> None:
         else:
             status = f"retired {info.retired_at:%Y-%m-%d %H:%M}"
         click.echo(f"{info.kid}  created {info.created_at:%Y-%m-%d %H:%M}  {status}")
+
+
+@keys.command("new-encryption-key")
+def keys_new_encryption_key() -> None:
+    """Print a new key for LTI_TOOL_KEY_ENCRYPTION_KEY (nothing is stored)."""
+    click.echo(tool_keys.KeyCipher.new_key())
+
+
+@keys.command("reencrypt")
+@with_appcontext
+def keys_reencrypt() -> None:
+    """Encrypt every stored private key under the first LTI_TOOL_KEY_ENCRYPTION_KEY."""
+    with _key_session() as session:
+        try:
+            count = tool_keys.reencrypt(session, _cipher())
+        except tool_keys.KeyStoreError as exc:
+            raise click.ClickException(str(exc)) from None
+        session.commit()
+    click.echo(f"re-encrypted {count} keys")
 
 
 # -- administrators ---------------------------------------------------------------------------

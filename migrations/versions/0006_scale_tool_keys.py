@@ -1,0 +1,31 @@
+"""the tool's signing keys in the database (scale: stateless hosts)
+
+Revision ID: 0006_scale
+Revises: 0005
+Create Date: 2026-12-07 21:40:00
+"""
+
+from alembic import op
+import sqlalchemy as sa
+import lti_tool.db
+
+
+revision = '0006_scale'
+down_revision = '0005'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('tool_key',
+    sa.Column('kid', sa.String(length=64), nullable=False),
+    sa.Column('public_jwk', sa.JSON(), nullable=False),
+    sa.Column('private_key', sa.Text(), nullable=False),
+    sa.Column('created_at', lti_tool.db.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('retired_at', lti_tool.db.UtcDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('kid', name=op.f('pk_tool_key'))
+    )
+
+
+def downgrade() -> None:
+    op.drop_table('tool_key')
