@@ -15,6 +15,7 @@ from lti_tool import cookie_session
 from lti_tool import db
 from lti_tool import errors
 from lti_tool import i18n
+from lti_tool import observability
 from lti_tool import security
 from lti_tool.lti.launch_session import AcceptedLaunch
 from lti_tool.lti.runtime import LaunchHandler
@@ -35,6 +36,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     )
     config.load(app, overrides)
     _logging(app)
+    observability.init_app(app)
     db.init_app(app)
     i18n.init_app(app)
     security.init_app(app)

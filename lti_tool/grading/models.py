@@ -50,6 +50,7 @@ class ScoreDelivery(Base):
     tries: Mapped[int] = mapped_column(default=0)
     next_try_at: Mapped[datetime] = mapped_column(default=utcnow)
     lease_until: Mapped[datetime | None]
+    correlation_id: Mapped[str | None] = mapped_column(String(16))  # the launch's, for logs
     last_status: Mapped[int | None]  # the platform's last HTTP status
     last_error: Mapped[str | None] = mapped_column(Text)  # the platform's own words, trimmed
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -48,6 +48,7 @@ from lti_tool.lti.models import Registration
 from lti_tool.lti.models import ResourceLink
 from lti_tool.lti.registrations import RegistrationRecord
 from lti_tool.lti.registrations import find_registration
+from lti_tool.observability import correlation
 
 log = logging.getLogger("lti_tool.grades")
 
@@ -67,6 +68,7 @@ class _Job:
     resource_link_id: str
     resource_id: str
     label: str
+    correlation_id: str | None = None
 
 
 class Deliverer:
@@ -104,7 +106,7 @@ class Deliverer:
                        ResourceLink.lineitem_url, ResourceLink.found_lineitem_url,
                        ResourceLink.lineitems_url, ResourceLink.ags_scopes,
                        ResourceLink.resource_link_id.label("rl_id"), ResourceLink.case_id,
-                       ResourceLink.title)
+                       ResourceLink.title, ScoreDelivery.correlation_id)
                 .join(ResourceLink, ResourceLink.id == ScoreDelivery.resource_link_id)
                 .where(due, ~waiting_on_older)
                 .order_by(ScoreDelivery.next_try_at, ScoreDelivery.id)
@@ -128,6 +130,7 @@ class Deliverer:
                     granted=frozenset(r.ags_scopes or []), resource_link_id=r.rl_id,
                     resource_id=r.case_id or "amelie-case",
                     label=r.title or r.case_id or "AMELIE case",
+                    correlation_id=r.correlation_id,
                 )
                 for r in rows
             ]  # fmt: skip
@@ -175,7 +178,16 @@ class Deliverer:
 
     def _attempt(self, job: _Job, registrations: dict[int, RegistrationRecord]
                  ) -> tuple[_Job, Answer, str | None]:  # fmt: skip
-        """Post one score (finding or creating its line item first when needed)."""
+        """Post one score (finding or creating its line item first when needed), logging
+        under the correlation id of the launch that made it."""
+        with correlation.bound(job.correlation_id):
+            result = self._attempt_bound(job, registrations)
+            log.info("score delivery %s: %s (HTTP %s)", job.delivery_id,
+                     result[1].verdict.name.lower(), result[1].status)  # fmt: skip
+        return result
+
+    def _attempt_bound(self, job: _Job, registrations: dict[int, RegistrationRecord]
+                       ) -> tuple[_Job, Answer, str | None]:  # fmt: skip
         registration = registrations.get(job.registration_id)
         if registration is None:
             return job, Answer(Verdict.FAILED, None, "the registration was removed"), None

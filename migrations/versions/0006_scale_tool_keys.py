@@ -1,4 +1,5 @@
-"""the tool's signing keys in the database (scale: stateless hosts)
+"""the tool's signing keys in the database (stateless hosts); the launch's correlation id on
+grade deliveries (observability)
 
 Revision ID: 0006_scale
 Revises: 0005
@@ -27,5 +28,11 @@ def upgrade() -> None:
     )
 
 
+    with op.batch_alter_table('score_delivery') as batch:
+        batch.add_column(sa.Column('correlation_id', sa.String(length=16), nullable=True))
+
+
 def downgrade() -> None:
+    with op.batch_alter_table('score_delivery') as batch:
+        batch.drop_column('correlation_id')
     op.drop_table('tool_key')
