@@ -369,6 +369,82 @@ def keys_reencrypt() -> None:
     click.echo(f"re-encrypted {count} keys")
 
 
+# -- personal data --------------------------------------------------------------------------
+
+
+@main.group()
+def data() -> None:
+    """Learners' data: retention purge, export and deletion of one learner."""
+
+
+def _learner_or_fail(session, issuer: str, sub: str):  # type: ignore[no-untyped-def]
+    from lti_tool import privacy
+
+    learner = privacy.find_learner(session, issuer, sub)
+    if learner is None:
+        raise click.ClickException("no learner with this issuer and user id")
+    return learner
+
+
+@data.command("export")
+@click.option("--issuer", required=True, help="the platform's issuer")
+@click.option("--sub", "sub", required=True, help="the learner's user id at that platform")
+@with_appcontext
+def data_export(issuer: str, sub: str) -> None:
+    """Print everything the tool keeps about one learner, as JSON."""
+    import json
+
+    from lti_tool import privacy
+
+    with new_session(current_app) as session:
+        exported = privacy.export_learner(session, _learner_or_fail(session, issuer, sub))
+    click.echo(json.dumps(exported, indent=2, ensure_ascii=False))
+
+
+@data.command("delete")
+@click.option("--issuer", required=True, help="the platform's issuer")
+@click.option("--sub", "sub", required=True, help="the learner's user id at that platform")
+@click.option("--yes", is_flag=True, help="do not ask for confirmation")
+@with_appcontext
+def data_delete(issuer: str, sub: str, yes: bool) -> None:
+    """Delete one learner: account, attempts and grade deliveries (grades already in the
+    platform's gradebook stay there)."""
+    from lti_tool import privacy
+
+    with new_session(current_app) as session:
+        learner = _learner_or_fail(session, issuer, sub)
+        if not yes:
+            click.confirm("Delete this learner and all their attempts?", abort=True)
+        removed = privacy.delete_learner(session, learner.id)
+        session.commit()
+    click.echo(f"deleted 1 learner, {removed.attempts} attempts, "
+               f"{removed.deliveries} grade deliveries")  # fmt: skip
+
+
+@data.command("purge")
+@click.option(
+    "--months",
+    type=int,
+    default=None,
+    help="attempts untouched this long (default LTI_TOOL_RETENTION_MONTHS)",
+)
+@with_appcontext
+def data_purge(months: int | None) -> None:
+    """Remove what the retention settings no longer allow to keep (run it daily)."""
+    from lti_tool import privacy
+    from lti_tool.db import utcnow
+
+    config = current_app.config
+    months = config["RETENTION_MONTHS"] if months is None else months
+    if months < 1:
+        raise click.ClickException("the retention must be at least one month")
+    with new_session(current_app) as session:
+        removed = privacy.purge(session, utcnow(), months, config["DELIVERED_RETENTION_DAYS"])
+        session.commit()
+    click.echo(f"removed {removed.attempts} attempts, {removed.learners} learners, "
+               f"{removed.deliveries} grade deliveries")  # fmt: skip
+
+
 # -- administrators ---------------------------------------------------------------------------
 
 

@@ -57,6 +57,10 @@ class Defaults:
     GRADE_THREADS = 4
     GRADE_LEASE_SECONDS = 120
     LOG_LEVEL = "INFO"
+    RETENTION_MONTHS = 24  # `lti-tool data purge`: attempts untouched this long, then learners
+    DELIVERED_RETENTION_DAYS = 30  # `lti-tool data purge`: finished grade deliveries
+    LOG_FORMAT = "text"  # or "json": one JSON object per line, with the correlation id
+    METRICS_TOKEN = ""  # /metrics answers only a bearer of this token (off when empty)
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SECURE: bool | None = None  # None: Secure when BASE_URL is https
