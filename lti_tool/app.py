@@ -89,6 +89,9 @@ def _blueprints(app: Flask) -> None:
         by_role(instructor_launch.handle_staff_resource_link, learner_launch.handle_resource_link),
     )
     worker.init_app(app)
+    from lti_tool import privacy_page
+
+    privacy_page.init_app(app)
     from lti_tool.admin import bp as admin_bp
     from lti_tool.admin import views as admin_views  # noqa: F401  (registers the routes)
 

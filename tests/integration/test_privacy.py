@@ -21,6 +21,7 @@ from tests.integration.test_cli import LTI_TOOL
 from tests.integration.test_grades import deliver
 from tests.integration.test_learner import PATHS
 from tests.integration.test_learner import Learner
+from tests.support.browsing import page_of
 from tests.support.live import KEY_ENCRYPTION_KEY
 
 
@@ -120,3 +121,31 @@ def test_a_grade_still_waiting_is_never_purged(tool):
         session.commit()
         assert removed.deliveries == 0
         assert session.scalars(select(ScoreDelivery)).all()
+
+
+def _privacy_launch(tool, message_type: str, locale: str = "en"):
+    from tests.support.browsing import LTI
+    from tests.support.browsing import REMOVE
+    from tests.support.browsing import HostilePlatform
+
+    return HostilePlatform(tool).launch(**{
+        LTI + "message_type": message_type,
+        LTI + "resource_link": REMOVE,
+        LTI + "context": REMOVE,
+        LTI + "roles": ["http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator"],
+        LTI + "for_user": {"user_id": "learner-1"},
+        LTI + "launch_presentation": {"locale": locale},
+    })  # fmt: skip
+
+
+def test_a_data_privacy_launch_shows_what_is_kept_and_for_how_long(tool):
+    page = _privacy_launch(tool, "LtiDataPrivacyLaunchRequest")
+    assert page.status_code == 200, page.text
+    assert page_of(page) == "privacy"
+    assert "What this tool keeps about learners" in page.text
+    assert "24 months after they were last used" in page.text
+    assert "after 30 days" in page.text
+    # the draft's message name, as some platforms send it, opens the same page, translated
+    greek = _privacy_launch(tool, "DataPrivacyLaunchRequest", locale="el")
+    assert greek.status_code == 200, greek.text
+    assert "Τι κρατά αυτό το εργαλείο" in greek.text
