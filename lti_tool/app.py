@@ -93,6 +93,7 @@ def _blueprints(app: Flask) -> None:
 
     privacy_page.init_app(app)
     from lti_tool.admin import bp as admin_bp
+    from lti_tool.admin import learner_data  # noqa: F401  (registers the routes)
     from lti_tool.admin import views as admin_views  # noqa: F401  (registers the routes)
 
     app.register_blueprint(admin_bp)

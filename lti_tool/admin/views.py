@@ -72,7 +72,8 @@ def logout() -> ResponseReturnValue:
 @auth.admin_required
 def overview() -> ResponseReturnValue:
     return _overview(resent=request.args.get("resent", type=int),
-                     withdrawn=request.args.get("withdrawn", type=int))  # fmt: skip
+                     withdrawn=request.args.get("withdrawn", type=int),
+                     learner_deleted=request.args.get("deleted", type=int))  # fmt: skip
 
 
 @bp.post("/invite")

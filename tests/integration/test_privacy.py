@@ -149,3 +149,35 @@ def test_a_data_privacy_launch_shows_what_is_kept_and_for_how_long(tool):
     greek = _privacy_launch(tool, "DataPrivacyLaunchRequest", locale="el")
     assert greek.status_code == 200, greek.text
     assert "Τι κρατά αυτό το εργαλείο" in greek.text
+
+
+def test_the_admin_page_exports_and_deletes_one_learner(tool):
+    from tests.integration.test_admin import admin_user
+    from tests.integration.test_admin import sign_in
+    from tests.support.browsing import parse
+
+    person, other = _play_two(tool)
+    admin_user(tool)
+    http, overview = sign_in(tool)
+    form = next(f for f in parse(overview.text).forms if f.action.endswith("/admin/learner/export"))
+    fields = {"csrf": form.fields["csrf"], "issuer": tool.issuer, "sub": person.sub}
+    base = tool.base_url + "/admin/learner/"
+
+    exported = http.post(base + "export", data=fields, timeout=15)
+    assert exported.status_code == 200
+    assert "attachment" in exported.headers["Content-Disposition"]
+    assert exported.json()["learner"]["display_name"] == "Privacy Person"
+
+    unknown = http.post(base + "export", data={**fields, "sub": "nobody"}, timeout=15)
+    assert unknown.status_code == 404
+    assert "No learner of that platform has this user ID." in unknown.text
+    unconfirmed = http.post(base + "delete", data=fields, timeout=15)
+    assert unconfirmed.status_code == 400 and _rows_naming(tool, person)
+    forged = http.post(base + "delete", data={**fields, "csrf": "x", "confirm": "yes"}, timeout=15)
+    assert forged.status_code == 400 and _rows_naming(tool, person)
+
+    deleted = http.post(base + "delete", data={**fields, "confirm": "yes"}, timeout=15)
+    assert deleted.status_code == 200
+    assert "The learner's account, attempts and grade deliveries are deleted." in deleted.text
+    assert _rows_naming(tool, person) == []
+    assert _rows_naming(tool, other)
