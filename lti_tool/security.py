@@ -29,13 +29,21 @@ def init_app(app: Flask) -> None:
         )
     app.config.setdefault("FRAME_ANCESTORS", "")  # empty: the registered platforms
     frame_ancestors.init_app(app)
+    app.before_request(_read_ancestors)
     app.after_request(_headers)
+
+
+def _read_ancestors() -> None:
+    """Read the framing platforms before the view takes its pooled connection: a request holds
+    one connection at a time."""
+    if request.blueprint in FRAMED_BLUEPRINTS or request.blueprint == "sandbox":
+        g.frame_ancestors = _ancestors()
 
 
 def _headers(response: Response) -> Response:
     framed = request.blueprint in FRAMED_BLUEPRINTS or g.get("csp_frame_ok", False)
     sandbox = request.blueprint == "sandbox"
-    ancestors = _ancestors() if framed or sandbox else "'none'"
+    ancestors = (g.get("frame_ancestors") or _ancestors()) if framed or sandbox else "'none'"
     form_action = "*" if sandbox else " ".join(["'self'", *g.get("csp_form_action", ())])
     frame_src = "*" if sandbox else "'self'"
     response.headers.setdefault("Content-Security-Policy",

@@ -33,6 +33,8 @@ from cryptography.fernet import InvalidToken
 from cryptography.fernet import MultiFernet
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from flask import g
+from flask import has_request_context
 from sqlalchemy import Connection
 from sqlalchemy import Engine
 from sqlalchemy import inspect
@@ -42,6 +44,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from lti_tool.db import autocommit_connection
+from lti_tool.db import get_connection
 from lti_tool.lti import key_files
 from lti_tool.lti.key_files import KeyInfo
 from lti_tool.lti.key_files import KeyStoreError
@@ -280,6 +283,20 @@ class Keyring:
         self._bootstrapped = False
 
     @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        """Inside a request, the request's own connection (its session's, when that has a
+        transaction open): a request holds one pooled connection at a time."""
+        if has_request_context():
+            session = g.get("db_session")
+            if session is not None and session.in_transaction():
+                yield session.connection()
+            else:
+                yield get_connection()
+            return
+        with autocommit_connection(self._engine) as connection:
+            yield connection
+
+    @contextmanager
     def _session(self) -> Iterator[Session]:
         with Session(self._engine) as session, session.begin():
             yield session
@@ -309,7 +326,7 @@ class Keyring:
             return self._listed
         if not self._bootstrapped:
             self.bootstrap()
-        with autocommit_connection(self._engine) as connection:
+        with self._reading() as connection:
             # the kids and retirement times, raw: one small read; the rest only on a change
             signature = tuple(connection.execute(_SIGNATURE).all())
             if signature != self._signature:
@@ -331,7 +348,7 @@ class Keyring:
         return LoadedKey(key.info, private_key, key.jwk)
 
     def _load(self, kid: str) -> rsa.RSAPrivateKey:
-        with autocommit_connection(self._engine) as connection:
+        with self._reading() as connection:
             stored = connection.scalar(select(ToolKey.private_key).where(ToolKey.kid == kid))
         if stored is None:
             raise KeyStoreError(f"key {kid} left the database")
