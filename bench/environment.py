@@ -26,6 +26,8 @@ from bench.common import wait_for
 IFRAME = re.compile(r'id="tool-frame"[^>]*src="([^"]+)"')
 FIELD = re.compile(r'name="([^"]+)" value="([^"]*)"')
 NEXT_URL = re.compile(r'id="own-storage"[^>]*data-next="([^"]*)"', re.S)
+# a key for the bench run only (production sets its own; see docs/deploy.md)
+BENCH_KEY_ENCRYPTION_KEY = "YmVuY2gtb25seS1rZXktZW5jcnlwdGlvbi1rZXkhISE="
 LINK = {"id": "bench-link", "title": "Bench", "case_id": "ed-partner-who-answers"}
 
 
@@ -90,6 +92,7 @@ def environment(tmp: Path, database: str, workers: int = 2,
         "DATABASE_URL": database,
         "LTI_TOOL_INSTANCE_PATH": str(tmp / "instance"),
         "LTI_TOOL_KEYS_DIR": str(tmp / "keys"),
+        "LTI_TOOL_KEY_ENCRYPTION_KEY": BENCH_KEY_ENCRYPTION_KEY,
         "LTI_TOOL_BASE_URL": tool_url,
         "SECRET_KEY": "bench-secret-" + "x" * 40,
         "LTI_TOOL_LOG_LEVEL": "WARNING",

@@ -16,6 +16,7 @@ from lti_tool import db
 from lti_tool import errors
 from lti_tool import i18n
 from lti_tool import input_guard
+from lti_tool import observability
 from lti_tool import security
 from lti_tool import throttle
 from lti_tool.lti.launch_session import AcceptedLaunch
@@ -38,6 +39,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     config.load(app, overrides)
     config.validate(app)  # before anything is built from the settings
     _logging(app)
+    observability.init_app(app)
     db.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
@@ -91,7 +93,11 @@ def _blueprints(app: Flask) -> None:
         by_role(instructor_launch.handle_staff_resource_link, learner_launch.handle_resource_link),
     )
     worker.init_app(app)
+    from lti_tool import privacy_page
+
+    privacy_page.init_app(app)
     from lti_tool.admin import bp as admin_bp
+    from lti_tool.admin import learner_data  # noqa: F401  (registers the routes)
     from lti_tool.admin import views as admin_views  # noqa: F401  (registers the routes)
 
     app.register_blueprint(admin_bp)

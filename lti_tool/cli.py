@@ -272,15 +272,38 @@ def keys() -> None:
     """The tool's signing keys (published at /lti/jwks.json)."""
 
 
-def _keys_dir() -> Path:
-    return Path(current_app.config["KEYS_DIR"])
+def _key_session():  # type: ignore[no-untyped-def]
+    """A session in which the old ``keys/`` folder's keys are already imported."""
+    from lti_tool.lti.runtime import key_cipher
+
+    session = new_session(current_app)
+    session.begin()
+    try:
+        tool_keys.import_directory(
+            session, key_cipher(current_app.config), Path(current_app.config["KEYS_DIR"])
+        )
+    except tool_keys.KeyStoreError as exc:
+        session.close()
+        raise click.ClickException(str(exc)) from None
+    return session
+
+
+def _cipher():  # type: ignore[no-untyped-def]
+    from lti_tool.lti.runtime import key_cipher
+
+    return key_cipher(current_app.config)
 
 
 @keys.command("generate")
 @with_appcontext
 def keys_generate() -> None:
     """Create a signing key when none is current."""
-    info = tool_keys.ensure_key(_keys_dir(), current_app.config["KEY_BITS"])
+    with _key_session() as session:
+        try:
+            info = tool_keys.ensure_key(session, _cipher(), current_app.config["KEY_BITS"])
+        except tool_keys.KeyStoreError as exc:
+            raise click.ClickException(str(exc)) from None
+        session.commit()
     click.echo(f"current key {info.kid}")
 
 
@@ -288,7 +311,12 @@ def keys_generate() -> None:
 @with_appcontext
 def keys_rotate() -> None:
     """Create a new signing key; the previous one stays published for the grace period."""
-    new, retired = tool_keys.rotate(_keys_dir(), current_app.config["KEY_BITS"])
+    with _key_session() as session:
+        try:
+            new, retired = tool_keys.rotate(session, _cipher(), current_app.config["KEY_BITS"])
+        except tool_keys.KeyStoreError as exc:
+            raise click.ClickException(str(exc)) from None
+        session.commit()
     click.echo(f"new current key {new.kid}")
     for info in retired:
         click.echo(
@@ -307,7 +335,10 @@ def keys_list() -> None:
 
     grace = timedelta(hours=current_app.config["KEY_GRACE_HOURS"])
     now = datetime.now(UTC)
-    for info in tool_keys.list_keys(_keys_dir()):
+    with _key_session() as session:
+        infos = tool_keys.list_keys(session)
+        session.commit()
+    for info in infos:
         if info.retired_at is None:
             status = "current"
         elif info.is_published(now, grace):
@@ -315,6 +346,101 @@ def keys_list() -> None:
         else:
             status = f"retired {info.retired_at:%Y-%m-%d %H:%M}"
         click.echo(f"{info.kid}  created {info.created_at:%Y-%m-%d %H:%M}  {status}")
+
+
+@keys.command("new-encryption-key")
+def keys_new_encryption_key() -> None:
+    """Print a new key for LTI_TOOL_KEY_ENCRYPTION_KEY (nothing is stored)."""
+    click.echo(tool_keys.KeyCipher.new_key())
+
+
+@keys.command("reencrypt")
+@with_appcontext
+def keys_reencrypt() -> None:
+    """Encrypt every stored private key under the first LTI_TOOL_KEY_ENCRYPTION_KEY."""
+    with _key_session() as session:
+        try:
+            count = tool_keys.reencrypt(session, _cipher())
+        except tool_keys.KeyStoreError as exc:
+            raise click.ClickException(str(exc)) from None
+        session.commit()
+    click.echo(f"re-encrypted {count} keys")
+
+
+# -- personal data --------------------------------------------------------------------------
+
+
+@main.group()
+def data() -> None:
+    """Learners' data: retention purge, export and deletion of one learner."""
+
+
+def _learner_or_fail(session, issuer: str, sub: str):  # type: ignore[no-untyped-def]
+    from lti_tool import privacy
+
+    learner = privacy.find_learner(session, issuer, sub)
+    if learner is None:
+        raise click.ClickException("no learner with this issuer and user id")
+    return learner
+
+
+@data.command("export")
+@click.option("--issuer", required=True, help="the platform's issuer")
+@click.option("--sub", "sub", required=True, help="the learner's user id at that platform")
+@with_appcontext
+def data_export(issuer: str, sub: str) -> None:
+    """Print everything the tool keeps about one learner, as JSON."""
+    import json
+
+    from lti_tool import privacy
+
+    with new_session(current_app) as session:
+        exported = privacy.export_learner(session, _learner_or_fail(session, issuer, sub))
+    click.echo(json.dumps(exported, indent=2, ensure_ascii=False))
+
+
+@data.command("delete")
+@click.option("--issuer", required=True, help="the platform's issuer")
+@click.option("--sub", "sub", required=True, help="the learner's user id at that platform")
+@click.option("--yes", is_flag=True, help="do not ask for confirmation")
+@with_appcontext
+def data_delete(issuer: str, sub: str, yes: bool) -> None:
+    """Delete one learner: account, attempts and grade deliveries (grades already in the
+    platform's gradebook stay there)."""
+    from lti_tool import privacy
+
+    with new_session(current_app) as session:
+        learner = _learner_or_fail(session, issuer, sub)
+        if not yes:
+            click.confirm("Delete this learner and all their attempts?", abort=True)
+        removed = privacy.delete_learner(session, learner.id)
+        session.commit()
+    click.echo(f"deleted 1 learner, {removed.attempts} attempts, "
+               f"{removed.deliveries} grade deliveries")  # fmt: skip
+
+
+@data.command("purge")
+@click.option(
+    "--months",
+    type=int,
+    default=None,
+    help="attempts untouched this long (default LTI_TOOL_RETENTION_MONTHS)",
+)
+@with_appcontext
+def data_purge(months: int | None) -> None:
+    """Remove what the retention settings no longer allow to keep (run it daily)."""
+    from lti_tool import privacy
+    from lti_tool.db import utcnow
+
+    config = current_app.config
+    months = config["RETENTION_MONTHS"] if months is None else months
+    if months < 1:
+        raise click.ClickException("the retention must be at least one month")
+    with new_session(current_app) as session:
+        removed = privacy.purge(session, utcnow(), months, config["DELIVERED_RETENTION_DAYS"])
+        session.commit()
+    click.echo(f"removed {removed.attempts} attempts, {removed.learners} learners, "
+               f"{removed.deliveries} grade deliveries")  # fmt: skip
 
 
 # -- administrators ---------------------------------------------------------------------------

@@ -7,9 +7,11 @@ everything else uses the ``LTI_TOOL_`` prefix (``LTI_TOOL_KEYS_DIR`` → ``KEYS_
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import time
+from collections.abc import Callable
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -27,7 +29,9 @@ class Defaults:
     DEMO = False
     BASE_URL = ""
     BEHIND_PROXY = False
-    KEYS_DIR = "keys"
+    KEYS_DIR = "keys"  # an old install's key folder, imported into the database once
+    KEY_ENCRYPTION_KEY = ""  # Fernet key(s) for the private keys in the database
+    KEYS_RECHECK_SECONDS = 0.0  # how stale a host's list of keys may be (0: read at each use)
     KEY_BITS = 2048
     KEY_GRACE_HOURS = 72
     JWT_LEEWAY_SECONDS = 30
@@ -55,6 +59,10 @@ class Defaults:
     GRADE_BACKOFF_CAP_SECONDS = 300  # the longest wait between two tries of a score
     GRADE_PROBE_SECONDS = 30  # how often a platform that is being waited for is asked again
     LOG_LEVEL = "INFO"
+    RETENTION_MONTHS = 24  # `lti-tool data purge`: attempts untouched this long, then learners
+    DELIVERED_RETENTION_DAYS = 30  # `lti-tool data purge`: finished grade deliveries
+    LOG_FORMAT = "text"  # or "json": one JSON object per line, with the correlation id
+    METRICS_TOKEN = ""  # /metrics answers only a bearer of this token (off when empty)
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SECURE: bool | None = None  # None: Secure when BASE_URL is https
@@ -90,6 +98,11 @@ def _derive(app: Flask) -> None:
         app.config["DATABASE_URL"] = f"sqlite:///{instance / 'lti_tool.sqlite3'}"
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
+    if not app.config.get("KEY_ENCRYPTION_KEY") and app.config["DEMO"]:
+        # the demo only: production gives every host the same key in the environment
+        app.config["KEY_ENCRYPTION_KEY"] = _instance_secret(
+            instance / "key_encryption_key", _fernet_key
+        )
     keys_dir = Path(app.config["KEYS_DIR"])
     app.config["KEYS_DIR"] = str(keys_dir if keys_dir.is_absolute() else Path.cwd() / keys_dir)
     if isinstance(app.config["CASE_PATHS"], str):
@@ -103,7 +116,15 @@ def _derive(app: Flask) -> None:
         app.config["SANDBOX_DATABASE_URL"] = f"sqlite:///{instance / 'sandbox.sqlite3'}"
 
 
-def _instance_secret(path: Path) -> str:
+def _fernet_key() -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii")
+
+
+def _token() -> str:
+    return secrets.token_urlsafe(48)
+
+
+def _instance_secret(path: Path, make: Callable[[], str] = _token) -> str:
     """Generate the secret once and keep it in the instance folder, readable by the owner only.
 
     Processes that start together (gunicorn's workers, two grade workers) must agree on it: the
@@ -112,7 +133,7 @@ def _instance_secret(path: Path) -> str:
     found = _read_secret(path)
     if found is not None:
         return found
-    value = secrets.token_urlsafe(48)
+    value = make()
     own = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
     _write_private(own, value)
     try:

@@ -11,6 +11,8 @@ The schema comes from Alembic migrations (``lti-tool db upgrade``), never ``crea
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC
 from datetime import datetime
 from typing import Any
@@ -176,6 +178,17 @@ def release_connection() -> None:
     connection = g.pop("db_connection", None)
     if connection is not None:
         connection.close()
+
+
+@contextmanager
+def autocommit_connection(engine: Engine) -> Iterator[Connection]:
+    """A pooled connection outside a request where each statement is its own transaction (on
+    SQLite, without the BEGIN IMMEDIATE that would wait for writers)."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            yield connection.execution_options(**{SQLITE_AUTOCOMMIT: True})
+        else:
+            yield connection.execution_options(isolation_level=AUTOCOMMIT)
 
 
 def new_session(app: Flask) -> Session:

@@ -8,6 +8,7 @@ import threading
 import requests
 
 from lti_tool import __version__
+from lti_tool.observability import metrics
 
 USER_AGENT = f"AMELIE-lti-tool/{__version__} (+https://github.com/amelie-lti/lti-tool)"
 
@@ -20,5 +21,6 @@ def http_session() -> requests.Session:
         session = requests.Session()
         session.headers["User-Agent"] = USER_AGENT
         session.trust_env = False
+        session.hooks["response"].append(metrics.platform_response)
         _local.session = session
     return session

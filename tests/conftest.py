@@ -13,7 +13,7 @@ from sqlalchemy import create_engine
 from sqlalchemy import text
 
 from lti_tool import migrate
-from lti_tool.lti.keys import ensure_key
+from lti_tool.lti.key_files import ensure_key
 from tests.support.live import LiveTool
 from tests.support.live import live_tool
 from tests.support.live import truncate_all

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from pathlib import Path
 
 from flask import Response
 from flask import current_app
@@ -99,7 +98,8 @@ def logout() -> ResponseReturnValue:
 @auth.admin_required
 def overview() -> ResponseReturnValue:
     return _overview(resent=request.args.get("resent", type=int),
-                     withdrawn=request.args.get("withdrawn", type=int))  # fmt: skip
+                     withdrawn=request.args.get("withdrawn", type=int),
+                     learner_deleted=request.args.get("deleted", type=int))  # fmt: skip
 
 
 @bp.post("/invite")
@@ -129,7 +129,6 @@ def withdraw() -> ResponseReturnValue:
 
 def _overview(**extra: object) -> str:
     db = get_session()
-    keys_dir = Path(current_app.config["KEYS_DIR"])
     grace = timedelta(hours=current_app.config["KEY_GRACE_HOURS"])
     now = utcnow()
     grades = outbox.status(db)
@@ -138,7 +137,7 @@ def _overview(**extra: object) -> str:
         page="admin",
         registrations=list_registrations(db),
         default_policy=current_app.config["DEPLOYMENT_POLICY"],
-        keys=[(k, k.is_published(now, grace)) for k in reversed(tool_keys.list_keys(keys_dir))],
+        keys=[(k, k.is_published(now, grace)) for k in reversed(tool_keys.list_keys(db))],
         grades=grades,
         oldest_age=grades.oldest_pending_age(now),
         failures=outbox.failures(db),

@@ -56,6 +56,7 @@ class ScoreDelivery(Base):
     # timeout): read the platform's result before sending it again
     outcome_unknown: Mapped[bool] = mapped_column(default=False, server_default=false())
     reason: Mapped[str | None] = mapped_column(String(32))  # the likely cause (grading.reasons)
+    correlation_id: Mapped[str | None] = mapped_column(String(16))  # the launch's, for logs
     last_status: Mapped[int | None]  # the platform's last HTTP status
     last_error: Mapped[str | None] = mapped_column(Text)  # the platform's own words, trimmed
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -33,6 +33,7 @@ from lti_tool.lti.models import LearnerAccount
 from lti_tool.lti.models import Platform
 from lti_tool.lti.models import Registration
 from lti_tool.lti.models import ResourceLink
+from lti_tool.observability import correlation
 
 CANVAS_SUBMISSION = "https://canvas.instructure.com/lti/submission"
 
@@ -161,7 +162,7 @@ def enqueue(
             {"registration_id": target.registration_id, "resource_link_id": link_id,
              "learner_id": learner_id, "attempt_id": attempt_id, "kind": kind,
              "payload": payload, "timestamp": stamp, "status": PENDING, "tries": 0,
-             "next_try_at": now, "created_at": now},
+             "next_try_at": now, "created_at": now, "correlation_id": correlation.current()},
         ).scalar_one()
     )  # fmt: skip
 

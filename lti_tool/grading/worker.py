@@ -68,6 +68,7 @@ from lti_tool.lti.models import Registration
 from lti_tool.lti.models import ResourceLink
 from lti_tool.lti.registrations import RegistrationRecord
 from lti_tool.lti.registrations import find_registration
+from lti_tool.observability import correlation
 
 log = logging.getLogger("lti_tool.grades")
 
@@ -97,6 +98,7 @@ class _Job:
     label: str
     outcome_unknown: bool
     taken_from: str | None
+    correlation_id: str | None = None
 
 
 class Deliverer:
@@ -142,7 +144,7 @@ class Deliverer:
                        ResourceLink.lineitem_url, ResourceLink.found_lineitem_url,
                        ResourceLink.lineitems_url, ResourceLink.ags_scopes,
                        ResourceLink.resource_link_id.label("rl_id"), ResourceLink.case_id,
-                       ResourceLink.title)
+                       ResourceLink.title, ScoreDelivery.correlation_id)
                 .join(ResourceLink, ResourceLink.id == ScoreDelivery.resource_link_id)
                 .where(due, ~waiting_on_older)
                 .order_by(ScoreDelivery.next_try_at, ScoreDelivery.id)
@@ -173,6 +175,7 @@ class Deliverer:
                     label=r.title or r.case_id or "AMELIE case",
                     outcome_unknown=bool(r.outcome_unknown) or r.status == SENDING,
                     taken_from=r.claimed_by if r.status == SENDING else None,
+                    correlation_id=r.correlation_id,
                 )
                 for r in rows
             ]  # fmt: skip
@@ -258,7 +261,16 @@ class Deliverer:
     def _attempt(self, job: _Job, registrations: dict[int, RegistrationRecord]
                  ) -> tuple[_Job, Answer, str | None]:  # fmt: skip
         """Post one score (finding or creating its line item first when needed; reading the
-        platform's result first when an earlier POST may have arrived)."""
+        platform's result first when an earlier POST may have arrived), logging under the
+        correlation id of the launch that made it."""
+        with correlation.bound(job.correlation_id):
+            result = self._attempt_bound(job, registrations)
+            log.info("score delivery %s: %s (HTTP %s)", job.delivery_id,
+                     result[1].verdict.name.lower(), result[1].status)  # fmt: skip
+        return result
+
+    def _attempt_bound(self, job: _Job, registrations: dict[int, RegistrationRecord]
+                       ) -> tuple[_Job, Answer, str | None]:  # fmt: skip
         registration = registrations.get(job.registration_id)
         if registration is None:
             return job, Answer(Verdict.FAILED, None, "the registration was removed",

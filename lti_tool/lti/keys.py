@@ -1,27 +1,26 @@
-"""The tool's own RSA keys: generation, rotation, and the JWKS the platforms read.
+"""The tool's own RSA keys, kept in the database so that every host signs and publishes alike.
 
-Layout of the keys directory: ``<kid>.pem`` (the private key, mode 0600) next to
-``<kid>.json`` (``created_at``, ``retired_at``). The ``kid`` is the RFC 7638 thumbprint of the
-public key, so it is stable and derived from the key itself. The current signing key is the
-newest key not retired; the JWKS lists it and every key retired less than the grace period ago,
-so tokens signed just before a rotation still verify at the platforms.
+Each private key is stored encrypted with Fernet (``cryptography``) under the key given in
+``LTI_TOOL_KEY_ENCRYPTION_KEY`` (several comma-separated keys while changing it: the first
+encrypts, any decrypts). The public JWK is stored in clear, so the JWKS needs no decryption.
 
-Loading a PEM costs ~30 ms (cryptography re-validates RSA keys); each process loads a key once
-and keeps the key object.
+The current signing key is the newest key not retired; the JWKS lists it and every key retired
+less than the grace period ago, so tokens signed just before a rotation still verify.
+
+A process keeps its key objects (loading a PEM costs ~30 ms: cryptography re-validates RSA
+keys) but reads the small list of keys from the database whenever it signs or publishes (or
+every ``KEYS_RECHECK_SECONDS``), so a rotation made on another host is seen at once.
+Keys found in the old ``keys/`` folder are imported once (idempotently: the kid is the key's
+own thumbprint).
 """
 
 from __future__ import annotations
 
-import base64
-import contextlib
-import fcntl
-import hashlib
-import json
 import logging
-import os
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC
 from datetime import datetime
@@ -29,130 +28,212 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from cryptography.fernet import Fernet
+from cryptography.fernet import InvalidToken
+from cryptography.fernet import MultiFernet
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from flask import g
+from flask import has_request_context
+from sqlalchemy import Connection
+from sqlalchemy import Engine
+from sqlalchemy import inspect
+from sqlalchemy import select
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from lti_tool.db import autocommit_connection
+from lti_tool.db import get_connection
+from lti_tool.lti import key_files
+from lti_tool.lti.key_files import KeyInfo
+from lti_tool.lti.key_files import KeyStoreError
+from lti_tool.lti.key_files import public_jwk
+from lti_tool.lti.models import ToolKey
+
+__all__ = ["KeyCipher", "KeyInfo", "KeyStoreError", "Keyring", "LoadedKey", "public_jwk"]
 
 log = logging.getLogger(__name__)
 
-
-class KeyStoreError(RuntimeError):
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class KeyInfo:
-    kid: str
-    created_at: datetime
-    retired_at: datetime | None
-
-    def is_published(self, now: datetime, grace: timedelta) -> bool:
-        return self.retired_at is None or now - self.retired_at < grace
+ENCRYPTION_SETTING = "LTI_TOOL_KEY_ENCRYPTION_KEY"
+MISSING_KEY = (
+    f"the tool's signing keys are kept encrypted in the database: set {ENCRYPTION_SETTING} "
+    "(make one with `lti-tool keys new-encryption-key`, and give every host the same)"
+)
+WRONG_KEY = (
+    f"{ENCRYPTION_SETTING} does not decrypt the signing keys in the database: set it to the "
+    "key they were encrypted with (while changing it, give the new key first and the old one "
+    "after a comma, then run `lti-tool keys reencrypt`)"
+)
+_ADVISORY_LOCK = 0x6C74_6B65  # "ltke": one key change at a time on PostgreSQL
 
 
-def _b64url_uint(value: int) -> str:
-    raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+class KeyCipher:
+    """Encrypts private keys for the database; ``setting`` is one Fernet key or several,
+    comma-separated (the first encrypts, any decrypts)."""
 
-
-def public_jwk(public_key: rsa.RSAPublicKey) -> dict[str, str]:
-    numbers = public_key.public_numbers()
-    jwk = {"e": _b64url_uint(numbers.e), "kty": "RSA", "n": _b64url_uint(numbers.n)}
-    canonical = json.dumps(jwk, separators=(",", ":"), sort_keys=True).encode()
-    kid = base64.urlsafe_b64encode(hashlib.sha256(canonical).digest()).rstrip(b"=").decode()
-    return {**jwk, "kid": kid, "alg": "RS256", "use": "sig"}
-
-
-@contextlib.contextmanager
-def _locked(directory: Path) -> Iterator[None]:
-    directory.mkdir(parents=True, exist_ok=True)
-    with (directory / ".lock").open("a") as lock_file:
-        fcntl.flock(lock_file, fcntl.LOCK_EX)
+    def __init__(self, setting: str) -> None:
+        keys = [part.strip() for part in setting.split(",") if part.strip()]
+        if not keys:
+            raise ValueError(f"{ENCRYPTION_SETTING} is empty")
         try:
-            yield
-        finally:
-            fcntl.flock(lock_file, fcntl.LOCK_UN)
+            self._fernet = MultiFernet([Fernet(key) for key in keys])
+        except ValueError as exc:
+            raise ValueError(
+                f"{ENCRYPTION_SETTING} must be Fernet keys (32 bytes, url-safe base64), "
+                "comma-separated; make one with `lti-tool keys new-encryption-key`"
+            ) from exc
+
+    @staticmethod
+    def new_key() -> str:
+        return Fernet.generate_key().decode("ascii")
+
+    def encrypt(self, data: bytes) -> str:
+        return self._fernet.encrypt(data).decode("ascii")
+
+    def decrypt(self, token: str) -> bytes:
+        try:
+            return self._fernet.decrypt(token.encode("ascii"))
+        except InvalidToken as exc:
+            raise KeyStoreError(WRONG_KEY) from exc
+
+    def reencrypt(self, token: str) -> str:
+        try:
+            return self._fernet.rotate(token.encode("ascii")).decode("ascii")
+        except InvalidToken as exc:
+            raise KeyStoreError(WRONG_KEY) from exc
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
+def _required(cipher: KeyCipher | None) -> KeyCipher:
+    if cipher is None:
+        raise KeyStoreError(MISSING_KEY)
+    return cipher
 
 
-def _write_meta(directory: Path, info: KeyInfo) -> None:
-    meta = {
-        "kid": info.kid,
-        "created_at": info.created_at.isoformat(),
-        "retired_at": info.retired_at.isoformat() if info.retired_at else None,
-    }
-    tmp = directory / f".{info.kid}.json.tmp"
-    tmp.write_text(json.dumps(meta, indent=2) + "\n")
-    tmp.replace(directory / f"{info.kid}.json")
+# -- changes (one transaction each, through the caller's session) ----------------------------
 
 
-def list_keys(directory: Path) -> list[KeyInfo]:
+def _lock(session: Session) -> None:
+    """Serialise key changes: PostgreSQL by an advisory lock held to the end of the
+    transaction; SQLite's sessions begin IMMEDIATE (one writer) already."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADVISORY_LOCK})
+
+
+def _info(row: ToolKey) -> KeyInfo:
+    return KeyInfo(kid=row.kid, created_at=row.created_at, retired_at=row.retired_at)
+
+
+def list_keys(session: Session) -> list[KeyInfo]:
     """All keys, oldest first."""
-    keys = []
-    for meta_path in sorted(directory.glob("*.json")):
-        try:
-            meta = json.loads(meta_path.read_text())
-            info = KeyInfo(
-                kid=meta["kid"],
-                created_at=datetime.fromisoformat(meta["created_at"]),
-                retired_at=datetime.fromisoformat(meta["retired_at"])
-                if meta.get("retired_at")
-                else None,
-            )
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise KeyStoreError(f"unreadable key metadata {meta_path.name}: {exc}") from exc
-        if not (directory / f"{info.kid}.pem").exists():
-            raise KeyStoreError(f"key {info.kid} has metadata but no {info.kid}.pem")
-        keys.append(info)
-    return sorted(keys, key=lambda k: (k.created_at, k.kid))
+    rows = session.scalars(select(ToolKey).order_by(ToolKey.created_at, ToolKey.kid))
+    return [_info(row) for row in rows]
 
 
-def _generate_unlocked(directory: Path, bits: int, now: datetime) -> KeyInfo:
-    private_key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
-    kid = public_jwk(private_key.public_key())["kid"]
+def _add(session: Session, cipher: KeyCipher, private_key: rsa.RSAPrivateKey,
+         created_at: datetime, retired_at: datetime | None = None) -> KeyInfo:  # fmt: skip
+    jwk = public_jwk(private_key.public_key())
     pem = private_key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    _write_private(directory / f"{kid}.pem", pem)
-    info = KeyInfo(kid=kid, created_at=now, retired_at=None)
-    _write_meta(directory, info)
-    return info
+    row = ToolKey(kid=jwk["kid"], public_jwk=jwk, private_key=cipher.encrypt(pem),
+                  created_at=created_at, retired_at=retired_at)  # fmt: skip
+    session.add(row)
+    session.flush()
+    return _info(row)
 
 
-def generate_key(directory: Path, bits: int = 2048) -> KeyInfo:
-    """Add a new signing key; earlier keys stay current until rotated out."""
-    with _locked(directory):
-        return _generate_unlocked(directory, bits, datetime.now(UTC))
+def _new_private(bits: int) -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=bits)
 
 
-def ensure_key(directory: Path, bits: int = 2048) -> KeyInfo:
-    """Return the current key, creating one when none exists (safe across processes)."""
-    with _locked(directory):
-        current = [k for k in list_keys(directory) if k.retired_at is None]
-        if current:
-            return current[-1]
-        return _generate_unlocked(directory, bits, datetime.now(UTC))
+def ensure_key(session: Session, cipher: KeyCipher | None, bits: int = 2048) -> KeyInfo:
+    """The current key, created when none exists (one only, whatever runs at the same time)."""
+    _lock(session)
+    current = [k for k in list_keys(session) if k.retired_at is None]
+    if current:
+        return current[-1]
+    return _add(session, _required(cipher), _new_private(bits), datetime.now(UTC))
 
 
-def rotate(directory: Path, bits: int = 2048) -> tuple[KeyInfo, list[KeyInfo]]:
-    """Create a new current key and retire the previous ones (still published during grace)."""
-    with _locked(directory):
-        now = datetime.now(UTC)
-        # the new key first: a process reading the directory meanwhile always finds a current key
-        new = _generate_unlocked(directory, bits, now)
-        retired = []
-        for info in list_keys(directory):
-            if info.retired_at is None and info.kid != new.kid:
-                info = KeyInfo(info.kid, info.created_at, now)
-                _write_meta(directory, info)
-                retired.append(info)
-        return new, retired
+def rotate(session: Session, cipher: KeyCipher | None,
+           bits: int = 2048) -> tuple[KeyInfo, list[KeyInfo]]:  # fmt: skip
+    """A new current key; the previous ones are retired (still published during grace)."""
+    cipher = _required(cipher)
+    private_key = _new_private(bits)
+    _lock(session)
+    now = datetime.now(UTC)
+    retired = []
+    for row in session.scalars(select(ToolKey).where(ToolKey.retired_at.is_(None))):
+        row.retired_at = now
+        retired.append(_info(row))
+    new = _add(session, cipher, private_key, now)
+    return new, retired
+
+
+def import_directory(session: Session, cipher: KeyCipher | None,
+                     directory: Path) -> list[KeyInfo]:  # fmt: skip
+    """Copy the keys of an old ``keys/`` folder into the database, each once."""
+    if not directory.is_dir() or not any(directory.glob("*.json")):
+        return []
+    found = key_files.list_keys(directory)
+    _lock(session)
+    known = set(session.scalars(select(ToolKey.kid)))
+    has_current = session.scalar(select(ToolKey.kid).where(ToolKey.retired_at.is_(None)).limit(1))
+    now = datetime.now(UTC)
+    imported = []
+    for info in found:
+        if info.kid in known:
+            continue
+        private_key = _load_pem(key_files.read_private_pem(directory, info.kid), info.kid)
+        # the database's current key wins over a folder found later: that one comes in retired
+        retired_at = info.retired_at or (now if has_current else None)
+        imported.append(_add(session, _required(cipher), private_key, info.created_at, retired_at))
+    return imported
+
+
+def reencrypt(session: Session, cipher: KeyCipher | None) -> int:
+    """Encrypt every private key under the first encryption key (after changing it)."""
+    cipher = _required(cipher)
+    _lock(session)
+    rows = list(session.scalars(select(ToolKey)))
+    for row in rows:
+        row.private_key = cipher.reencrypt(row.private_key)
+    return len(rows)
+
+
+def check_cipher(engine: Engine, cipher: KeyCipher | None) -> bool:
+    """Refuse to start when keys are stored and the encryption key is missing or wrong.
+    False when the keys cannot be read yet (not migrated, or the database does not answer):
+    they are checked at the first use instead."""
+    try:
+        with autocommit_connection(engine) as connection:
+            if not inspect(connection).has_table(ToolKey.__tablename__):
+                return False  # not migrated yet (`lti-tool db upgrade` comes next)
+            stored = connection.scalar(
+                select(ToolKey.private_key).order_by(ToolKey.created_at.desc()).limit(1)
+            )
+    except OperationalError as exc:
+        log.warning("signing keys not checked at start: database unavailable (%s)",
+                    type(exc).__name__)  # fmt: skip
+        return False
+    if stored is not None:
+        _required(cipher).decrypt(stored)
+    return True
+
+
+def _load_pem(pem: bytes, kid: str) -> rsa.RSAPrivateKey:
+    private_key = serialization.load_pem_private_key(pem, password=None)
+    if not isinstance(private_key, rsa.RSAPrivateKey):
+        raise KeyStoreError(f"key {kid} is not an RSA private key")
+    if public_jwk(private_key.public_key())["kid"] != kid:
+        raise KeyStoreError(f"key {kid} does not match its kid")
+    return private_key
+
+
+# -- one process's view ----------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,73 +247,114 @@ class LoadedKey:
         return self.info.kid
 
 
-class Keyring:
-    """The keys of one process: loaded once, reloaded when the directory changes."""
+_SIGNATURE = text("SELECT kid, retired_at FROM tool_key ORDER BY kid")
+_LIST = select(ToolKey.kid, ToolKey.created_at, ToolKey.retired_at, ToolKey.public_jwk).order_by(
+    ToolKey.created_at, ToolKey.kid
+)
 
-    def __init__(self, directory: Path, grace: timedelta, check_every: float = 2.0) -> None:
-        self._directory = directory
+
+@dataclass(frozen=True, slots=True)
+class _Listed:
+    info: KeyInfo
+    jwk: dict[str, str]
+
+
+class Keyring:
+    """The keys as this process sees them: the list read from the database at each use (or
+    every ``check_every`` seconds), private keys decrypted and loaded once per process.
+
+    The first use imports the keys of ``import_from`` (an old ``keys/`` folder) and creates a
+    key when the database has no current one."""
+
+    def __init__(self, engine: Engine, cipher: KeyCipher | None, grace: timedelta, *,
+                 check_every: float = 0.0, import_from: Path | None = None,
+                 bits: int = 2048) -> None:  # fmt: skip
+        self._engine = engine
+        self._cipher = cipher
         self._grace = grace
         self._check_every = check_every
+        self._import_from = import_from
+        self._bits = bits
         self._lock = threading.Lock()
-        self._loaded: dict[str, LoadedKey] = {}
-        self._infos: list[KeyInfo] = []
+        self._listed: list[_Listed] = []
+        self._loaded: dict[str, rsa.RSAPrivateKey] = {}
+        self._checked_at: float | None = None
         self._signature: tuple[Any, ...] | None = None
-        self._checked_at = 0.0
+        self._bootstrapped = False
 
-    def _directory_signature(self) -> tuple[Any, ...]:
-        entries = []
-        for path in self._directory.glob("*.json"):
-            stat = path.stat()
-            entries.append((path.name, stat.st_mtime_ns, stat.st_size))
-        return tuple(sorted(entries))
-
-    def _refresh(self) -> None:
-        now = time.monotonic()
-        if self._signature is not None and now - self._checked_at < self._check_every:
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        """Inside a request, the request's own connection (its session's, when that has a
+        transaction open): a request holds one pooled connection at a time."""
+        if has_request_context():
+            session = g.get("db_session")
+            if session is not None and session.in_transaction():
+                yield session.connection()
+            else:
+                yield get_connection()
             return
-        with self._lock:
-            self._checked_at = now
-            signature = self._directory_signature()
-            if signature == self._signature:
-                return
-            infos = list_keys(self._directory)
-            loaded = {}
-            for info in infos:
-                if info.kid in self._loaded:
-                    loaded[info.kid] = LoadedKey(
-                        info, self._loaded[info.kid].private_key, self._loaded[info.kid].jwk
-                    )
-                    continue
-                loaded[info.kid] = self._load(info)
-            self._loaded, self._infos, self._signature = loaded, infos, signature
+        with autocommit_connection(self._engine) as connection:
+            yield connection
 
-    def _load(self, info: KeyInfo) -> LoadedKey:
-        path = self._directory / f"{info.kid}.pem"
-        mode = path.stat().st_mode & 0o777
-        if mode & 0o077:
-            log.warning("key file %s is readable by others (mode %o); use 0600", path.name, mode)
-        private_key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        if not isinstance(private_key, rsa.RSAPrivateKey):
-            raise KeyStoreError(f"{path.name} is not an RSA private key")
-        jwk = public_jwk(private_key.public_key())
-        if jwk["kid"] != info.kid:
-            raise KeyStoreError(f"{path.name} does not match its kid")
-        return LoadedKey(info, private_key, jwk)
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        with Session(self._engine) as session, session.begin():
+            yield session
+
+    def bootstrap(self) -> None:
+        """Import an old key folder and make sure a key is current. Done at start (and else at
+        the first use), before any caller holds a transaction this one would wait for."""
+        with self._lock:
+            if not self._bootstrapped:
+                self._bootstrap()
+
+    def _bootstrap(self) -> None:
+        with self._session() as session:
+            if self._import_from is not None:
+                for info in import_directory(session, self._cipher, self._import_from):
+                    log.info("imported signing key %s from %s", info.kid, self._import_from)
+            ensure_key(session, self._cipher, self._bits)
+        self._bootstrapped = True
+
+    def _read(self, connection: Connection) -> list[_Listed]:
+        rows = connection.execute(_LIST)
+        return [_Listed(KeyInfo(kid, created, retired), jwk) for kid, created, retired, jwk in rows]
+
+    def _refresh(self) -> list[_Listed]:
+        now = time.monotonic()
+        if self._checked_at is not None and now - self._checked_at < self._check_every:
+            return self._listed
+        if not self._bootstrapped:
+            self.bootstrap()
+        with self._reading() as connection:
+            # the kids and retirement times, raw: one small read; the rest only on a change
+            signature = tuple(connection.execute(_SIGNATURE).all())
+            if signature != self._signature:
+                self._listed, self._signature = self._read(connection), signature
+        self._checked_at = now
+        return self._listed
 
     def signing_key(self) -> LoadedKey:
-        self._refresh()
-        current = [k for k in self._infos if k.retired_at is None]
+        listed = self._refresh()
+        current = [k for k in listed if k.info.retired_at is None]
         if not current:
             raise KeyStoreError("no current signing key; run `lti-tool keys generate`")
-        return self._loaded[current[-1].kid]
+        key = current[-1]
+        private_key = self._loaded.get(key.info.kid)
+        if private_key is None:
+            with self._lock:
+                private_key = self._loaded.get(key.info.kid) or self._load(key.info.kid)
+                self._loaded[key.info.kid] = private_key
+        return LoadedKey(key.info, private_key, key.jwk)
 
-    def jwks(self) -> dict[str, list[dict[str, str]]]:
-        self._refresh()
+    def _load(self, kid: str) -> rsa.RSAPrivateKey:
+        with self._reading() as connection:
+            stored = connection.scalar(select(ToolKey.private_key).where(ToolKey.kid == kid))
+        if stored is None:
+            raise KeyStoreError(f"key {kid} left the database")
+        return _load_pem(_required(self._cipher).decrypt(stored), kid)
+
+    def jwks(self) -> dict[str, list[dict[str, Any]]]:
+        listed = self._refresh()
         now = datetime.now(UTC)
-        return {
-            "keys": [
-                self._loaded[info.kid].jwk
-                for info in reversed(self._infos)
-                if info.is_published(now, self._grace)
-            ]
-        }
+        return {"keys": [k.jwk for k in reversed(listed) if k.info.is_published(now, self._grace)]}

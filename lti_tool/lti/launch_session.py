@@ -24,6 +24,7 @@ from lti_tool.lti.claims import LaunchContext
 from lti_tool.lti.models import LearnerAccount
 from lti_tool.lti.registrations import RegistrationRecord
 from lti_tool.lti.tokens import LaunchRef
+from lti_tool.observability import correlation
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -81,6 +82,7 @@ def launch_required(view: F) -> F:
                 _("This page needs the activity to be opened from your course"),
                 _("Open the activity again from your course; the tool keeps your progress."),
             )
+        correlation.set_current(token.launch.message_data.get("cid"))
         chosen = token.chosen_locale
         switch = supported_locale(request.form.get("lang"), current_app.config["LANGUAGES"])
         if switch:

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import JSON
 from sqlalchemy import ForeignKey
 from sqlalchemy import String
+from sqlalchemy import Text
 from sqlalchemy import UniqueConstraint
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
@@ -155,3 +156,16 @@ class RegistrationInvite(Base):
     registration_id: Mapped[int | None] = mapped_column(
         ForeignKey("registration.id", ondelete="SET NULL")
     )
+
+
+class ToolKey(Base):
+    """One of the tool's own RSA signing keys. The private key is kept encrypted (Fernet, with
+    ``LTI_TOOL_KEY_ENCRYPTION_KEY``); the public JWK is kept in clear for the JWKS."""
+
+    __tablename__ = "tool_key"
+
+    kid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    public_jwk: Mapped[dict[str, Any]] = mapped_column(JSON)
+    private_key: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    retired_at: Mapped[datetime | None]

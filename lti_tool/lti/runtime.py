@@ -13,8 +13,11 @@ from typing import Any
 from flask import Flask
 from flask import current_app
 
+from lti_tool.config import ConfigError
+from lti_tool.lti.keys import KeyCipher
 from lti_tool.lti.keys import Keyring
-from lti_tool.lti.keys import ensure_key
+from lti_tool.lti.keys import KeyStoreError
+from lti_tool.lti.keys import check_cipher
 from lti_tool.lti.platform_keys import PlatformKeyCache
 from lti_tool.lti.records import RowCache
 from lti_tool.lti.registrations import RegistrationCache
@@ -44,8 +47,11 @@ class LtiRuntime:
 
 def init_app(app: Flask) -> None:
     config = app.config
-    keys_dir = Path(config["KEYS_DIR"])
-    ensure_key(keys_dir, config["KEY_BITS"])
+    cipher = key_cipher(config)
+    try:
+        keys_readable = check_cipher(app.extensions["lti_tool.engine"], cipher)
+    except KeyStoreError as exc:
+        raise ConfigError(str(exc)) from None
     nonces: NonceStore
     if config.get("REDIS_URL"):
         import redis
@@ -55,9 +61,12 @@ def init_app(app: Flask) -> None:
         nonces = DatabaseNonceStore()
     app.extensions["lti_tool.lti"] = LtiRuntime(
         keyring=Keyring(
-            keys_dir,
+            app.extensions["lti_tool.engine"],
+            cipher,
             grace=timedelta(hours=config["KEY_GRACE_HOURS"]),
-            check_every=float(config.get("KEYS_RECHECK_SECONDS", 2.0)),
+            check_every=float(config["KEYS_RECHECK_SECONDS"]),
+            import_from=Path(config["KEYS_DIR"]),
+            bits=config["KEY_BITS"],
         ),
         platform_keys=PlatformKeyCache(
             ttl=config["PLATFORM_JWKS_TTL_SECONDS"],
@@ -69,6 +78,18 @@ def init_app(app: Flask) -> None:
         nonces=nonces,
         rows=RowCache(config["ROW_CACHE_SECONDS"]),
     )
+    if keys_readable and cipher is not None:
+        runtime(app).keyring.bootstrap()
+
+
+def key_cipher(config: Any) -> KeyCipher | None:
+    setting = str(config.get("KEY_ENCRYPTION_KEY") or "")
+    if not setting:
+        return None
+    try:
+        return KeyCipher(setting)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def runtime(app: Any = None) -> LtiRuntime:

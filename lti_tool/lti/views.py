@@ -37,6 +37,8 @@ from lti_tool.lti.tool_conf import DbToolConf
 from lti_tool.lti.validation import FormRequest
 from lti_tool.lti.validation import LaunchRejected
 from lti_tool.lti.validation import ToolMessageLaunch
+from lti_tool.observability import correlation
+from lti_tool.observability import metrics
 from lti_tool.public_urls import base_url
 from lti_tool.public_urls import origin
 from lti_tool.public_urls import public_url
@@ -114,6 +116,7 @@ REJECTIONS = {
 def _reject(exc: LaunchRejected, where: str, iss: str | None = None) -> Response:
     get_session().rollback()
     reference = new_reference()
+    metrics.launch_rejected(where, exc.code)
     log.warning(
         "%s rejected ref=%s code=%s status=%s reason=%s iss=%s",
         where,
@@ -280,7 +283,8 @@ def launch() -> Response:
                 ctx.locale or validated.registration.platform_default_locale,
                 recorded.learner_locale,
             ),
-            message_data=records.message_data(ctx),
+            # the launch's correlation id rides in its token to every later page
+            message_data={**records.message_data(ctx), "cid": correlation.current()},
         )
         # The launch is accepted: commit it before the wing renders its page (a page may call
         # the platform's services, and no transaction stays open across an HTTP call).
@@ -288,6 +292,8 @@ def launch() -> Response:
         for key, values, result in remember:
             rt.rows.put(key, values, result)
         token = set_page_launch(launch_ref, None)
+        metrics.launch_accepted(ctx.message_type)
+        log.info("launch accepted: %s", ctx.message_type)
         accepted = AcceptedLaunch(launch_ref, ctx, validated.registration, token)
         handler = rt.handlers.get(ctx.message_type, _landing_page)
         response = current_app.make_response(handler(accepted))

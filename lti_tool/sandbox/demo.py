@@ -15,6 +15,7 @@ from lti_tool.app import create_app
 from lti_tool.db import new_session
 from lti_tool.grading import worker as grade_worker
 from lti_tool.lti.registrations import add_registration
+from lti_tool.lti.runtime import runtime
 from lti_tool.paths import CASES_DIR
 from lti_tool.sandbox import CLIENT_ID
 from lti_tool.sandbox import DEPLOYMENT_ID
@@ -68,6 +69,7 @@ def demo_app(host: str, port: int, overrides: dict[str, Any] | None = None) -> F
         }
     )
     migrate.upgrade(app.extensions["lti_tool.engine"])
+    runtime(app).keyring.bootstrap()  # the signing key, now that its table exists
     register_sandbox(app, f"{base}/sandbox")
     grade_worker.wake(app)  # scores an earlier demo run left waiting
     return app

@@ -13,8 +13,11 @@ from pathlib import Path
 import pytest
 import requests
 
+from lti_tool.lti import key_files
+from lti_tool.lti.keys import KeyCipher
 from tests.support.browsing import login_next
 from tests.support.browsing import parse
+from tests.support.live import KEY_ENCRYPTION_KEY
 
 LTI_TOOL = str(Path(sys.executable).with_name("lti-tool"))
 
@@ -26,6 +29,7 @@ def cli_env(database_url, tmp_path, keys_dir):
         "DATABASE_URL": database_url,
         "LTI_TOOL_INSTANCE_PATH": str(tmp_path / "instance"),
         "LTI_TOOL_KEYS_DIR": str(keys_dir),
+        "LTI_TOOL_KEY_ENCRYPTION_KEY": KEY_ENCRYPTION_KEY,
         "LTI_TOOL_BASE_URL": "https://tool.example.org",
     }
     env.pop("REDIS_URL", None)
@@ -170,13 +174,45 @@ def test_keys_generate_rotate_list(cli_env, tmp_path):
     keys_dir = tmp_path / "fresh-keys"
     env = {**cli_env, "LTI_TOOL_KEYS_DIR": str(keys_dir)}
     first = re.search(r"current key (\S+)", run(env, "keys", "generate").stdout).group(1)
-    assert (keys_dir / f"{first}.pem").stat().st_mode & 0o777 == 0o600
+    assert not keys_dir.exists()  # kept in the database, nothing on disk
     rotated = run(env, "keys", "rotate").stdout
     new = re.search(r"new current key (\S+)", rotated).group(1)
     assert f"retired {first}" in rotated
     listing = run(env, "keys", "list").stdout
     assert f"{new}" in listing and "current" in listing
     assert f"{first}" in listing and "published until grace ends" in listing
+
+
+def test_an_old_key_folder_is_imported_once(cli_env, keys_dir):
+    (old,) = key_files.list_keys(keys_dir)
+    assert f"current key {old.kid}" in run(cli_env, "keys", "generate").stdout
+    assert f"current key {old.kid}" in run(cli_env, "keys", "generate").stdout
+    listing = run(cli_env, "keys", "list").stdout.splitlines()
+    assert len(listing) == 1 and listing[0].startswith(old.kid)
+
+
+def test_keys_in_the_database_need_their_encryption_key(cli_env):
+    run(cli_env, "keys", "generate")
+    missing = {k: v for k, v in cli_env.items() if k != "LTI_TOOL_KEY_ENCRYPTION_KEY"}
+    wrong = {**cli_env, "LTI_TOOL_KEY_ENCRYPTION_KEY": KeyCipher.new_key()}
+    malformed = {**cli_env, "LTI_TOOL_KEY_ENCRYPTION_KEY": "not-a-key"}
+    for env, says in ((missing, "set LTI_TOOL_KEY_ENCRYPTION_KEY"),
+                      (wrong, "does not decrypt the signing keys"),
+                      (malformed, "must be Fernet keys")):  # fmt: skip
+        result = run(env, "keys", "list", check=False)
+        assert result.returncode != 0
+        assert says in result.stderr
+        assert cli_env["LTI_TOOL_KEY_ENCRYPTION_KEY"] not in result.stderr
+
+
+def test_the_encryption_key_can_be_changed(cli_env):
+    kid = re.search(r"current key (\S+)", run(cli_env, "keys", "generate").stdout).group(1)
+    new_key = run(cli_env, "keys", "new-encryption-key").stdout.strip()
+    both = {**cli_env, "LTI_TOOL_KEY_ENCRYPTION_KEY": f"{new_key},{KEY_ENCRYPTION_KEY}"}
+    assert "re-encrypted 1 keys" in run(both, "keys", "reencrypt").stdout
+    only_new = {**cli_env, "LTI_TOOL_KEY_ENCRYPTION_KEY": new_key}
+    assert f"current key {kid}" in run(only_new, "keys", "generate").stdout
+    assert run(cli_env, "keys", "list", check=False).returncode != 0
 
 
 def test_db_upgrade_and_routes(cli_env, tmp_path):

@@ -21,6 +21,7 @@ from lti_tool.grading.models import ScoreDelivery
 from lti_tool.lti.models import LearnerAccount
 from lti_tool.lti.models import ResourceLink
 from tests.integration.test_learner import Learner
+from tests.support.live import KEY_ENCRYPTION_KEY
 from tests.support.live import wait_until
 
 LTI_TOOL = str(Path(sys.executable).with_name("lti-tool"))
@@ -47,6 +48,7 @@ def worker(tool, tmp_path: Path, keys_dir: Path, *args: str, lease: int | None =
         "DATABASE_URL": tool.app.config["DATABASE_URL"],
         "LTI_TOOL_INSTANCE_PATH": str(tmp_path / "worker-instance"),
         "LTI_TOOL_KEYS_DIR": str(keys_dir),
+        "LTI_TOOL_KEY_ENCRYPTION_KEY": KEY_ENCRYPTION_KEY,
         "LTI_TOOL_CASE_PATHS": ":".join(tool.app.config["CASE_PATHS"]),
     }
     if lease is not None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 from urllib.parse import urlsplit
@@ -17,8 +15,8 @@ import requests
 from sqlalchemy import select
 from sqlalchemy import update
 
-from lti_tool.lti.keys import Keyring
 from lti_tool.lti.registrations import add_registration
+from lti_tool.lti.runtime import runtime
 from lti_tool.sandbox import CLIENT_ID
 from lti_tool.sandbox import DEPLOYMENT_ID
 from lti_tool.sandbox.registration import token_key
@@ -328,7 +326,7 @@ def test_before_any_registration_the_built_in_client_launches(tool):
 
 def _assertion(tool, client_id: str) -> str:
     """A client assertion signed with the tool's key, as the tool's service calls make one."""
-    key = Keyring(Path(tool.app.config["KEYS_DIR"]), timedelta(0)).signing_key()
+    key = runtime(tool.app).keyring.signing_key()
     now = int(time.time())
     claims = {"iss": client_id, "sub": client_id, "aud": tool.issuer + "/token", "iat": now,
               "exp": now + 60, "jti": uuid.uuid4().hex}  # fmt: skip

@@ -27,6 +27,9 @@ from lti_tool.db import new_session
 from lti_tool.models import metadata
 from lti_tool.sandbox.demo import register_sandbox
 
+# the tests' key for the private keys in the database (every live tool of a test shares it)
+KEY_ENCRYPTION_KEY = "dGVzdHMtb25seS1rZXktZW5jcnlwdGlvbi1rZXkhISE="
+
 SANDBOX_LINKS = [
     {"id": "link-feature-tour", "title": "Feature tour", "case_id": "feature-tour"},
     {"id": "link-no-case", "title": "An activity without a case yet"},
@@ -104,7 +107,7 @@ def live_tool(
                 "DATABASE_URL": database_url,
                 "SANDBOX_DATABASE_URL": f"sqlite:///{workdir / 'sandbox.sqlite3'}",
                 "KEYS_DIR": str(keys_dir),
-                "KEYS_RECHECK_SECONDS": 0,
+                "KEY_ENCRYPTION_KEY": KEY_ENCRYPTION_KEY,
                 "SECRET_KEY": "test-secret-key-" + "x" * 32,
                 "BASE_URL": tool_url,
                 "SANDBOX_ISSUER": sandbox_url + "/sandbox",
