@@ -24,6 +24,7 @@ from lti_tool.sandbox.store import SbResourceLink
 from lti_tool.sandbox.store import make_sessionmaker
 from tests.support.browsing import login_next
 from tests.support.browsing import parse
+from tests.support.live import KEY_ENCRYPTION_KEY
 from tests.support.served import free_port
 from tests.support.served import gunicorn
 from tests.support.served import tool_environment
@@ -40,7 +41,7 @@ class Instances:
     workdir: Path
 
     def title(self, case_id: str) -> str:
-        app = create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": "x" * 40,
+        app = create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": "x" * 40, "KEY_ENCRYPTION_KEY": KEY_ENCRYPTION_KEY,
                           "INSTANCE_PATH": str(self.workdir / "titles"),
                           "CASE_PATHS": ()})  # fmt: skip
         with app.app_context():
@@ -73,7 +74,7 @@ def instances(database_url, tmp_path, keys_dir) -> Iterator[Instances]:
     urls = [f"http://127.0.0.1:{port}" for port in ports]
     public = urls[0]
     env = tool_environment(database_url, tmp_path, keys_dir, public, public, links=[])
-    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "x" * 40,
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "x" * 40, "KEY_ENCRYPTION_KEY": KEY_ENCRYPTION_KEY,
                       "INSTANCE_PATH": str(tmp_path / "setup"), "KEYS_DIR": str(keys_dir)})  # fmt: skip
     register_sandbox(app, public + "/sandbox")
     app.extensions["lti_tool.engine"].dispose()
@@ -83,7 +84,7 @@ def instances(database_url, tmp_path, keys_dir) -> Iterator[Instances]:
 
 
 def _link(database_url: str, tmp_path: Path) -> ResourceLink:
-    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "x" * 40,
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "x" * 40, "KEY_ENCRYPTION_KEY": KEY_ENCRYPTION_KEY,
                       "INSTANCE_PATH": str(tmp_path / "read")})  # fmt: skip
     with new_session(app) as session:
         link = session.scalar(

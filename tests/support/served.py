@@ -17,6 +17,8 @@ from typing import Any
 
 import requests
 
+from tests.support.live import KEY_ENCRYPTION_KEY
+
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 CASES = ROOT / "tests" / "data" / "cases"
@@ -49,6 +51,7 @@ def tool_environment(
         "LTI_TOOL_GRADE_WORKER_THREAD": "false",
         "LTI_TOOL_CASE_PATHS": str(CASES),
         "LTI_TOOL_LOG_LEVEL": "WARNING",
+        "LTI_TOOL_KEY_ENCRYPTION_KEY": KEY_ENCRYPTION_KEY,
     }
 
 
