@@ -23,8 +23,8 @@ from lti_tool.grading.models import SUPERSEDED
 from lti_tool.grading.models import ScoreDelivery
 from tests.conftest import POSTGRES_URL
 from tests.support.browsing import Form
-from tests.support.browsing import page_of
 from tests.support.browsing import login_next
+from tests.support.browsing import page_of
 from tests.support.browsing import parse
 from tests.support.catalogue import best_path
 from tests.support.catalogue import library
