@@ -69,6 +69,7 @@ def _logging(app: Flask) -> None:
 
 def _blueprints(app: Flask) -> None:
     from lti_tool import canvas_config
+    from lti_tool import countries
     from lti_tool import health
     from lti_tool import library
     from lti_tool import lti
@@ -76,6 +77,7 @@ def _blueprints(app: Flask) -> None:
     from lti_tool.lti import runtime
 
     library.init_app(app)
+    countries.init_app(app)
     runtime.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(canvas_config.bp)
