@@ -100,6 +100,10 @@ def _blueprints(app: Flask) -> None:
     from lti_tool import privacy_page
 
     privacy_page.init_app(app)
+    from lti_tool.records import bp as verify_bp
+    from lti_tool.records import views as verify_views  # noqa: F401  (registers the routes)
+
+    app.register_blueprint(verify_bp)
     from lti_tool.admin import bp as admin_bp
     from lti_tool.admin import learner_data  # noqa: F401  (registers the routes)
     from lti_tool.admin import views as admin_views  # noqa: F401  (registers the routes)

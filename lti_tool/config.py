@@ -74,6 +74,7 @@ class Defaults:
     THROTTLE_SIGN_IN_PER_DEVICE = "10 per 15 minutes"  # from a browser that signed in before
     THROTTLE_LTI_PER_ADDRESS = "300 per minute"  # a class behind one NAT launches at once
     THROTTLE_REGISTER_PER_ADDRESS = "30 per minute"
+    THROTTLE_VERIFY_PER_ADDRESS = "30 per minute"  # checking records of completion
     PERMANENT_SESSION_LIFETIME = 8 * 3600  # administrators sign in again after a working day
 
 

@@ -53,7 +53,7 @@ GENERIC = {
 }
 
 
-SECRET_PATH_PREFIXES = ("/lti/register/",)
+SECRET_PATH_PREFIXES = ("/lti/register/", "/verify/")
 
 
 def new_reference() -> str:

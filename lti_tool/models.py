@@ -5,6 +5,7 @@ from lti_tool.db import Base
 from lti_tool.grading import models as grading_models
 from lti_tool.learner import models as learner_models
 from lti_tool.lti import models as lti_models
+from lti_tool.records import models as record_models
 from lti_tool.throttle import ThrottleCounter
 
 metadata = Base.metadata
@@ -16,4 +17,5 @@ __all__ = [
     "learner_models",
     "lti_models",
     "metadata",
+    "record_models",
 ]

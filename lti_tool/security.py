@@ -49,7 +49,7 @@ def _headers(response: Response) -> Response:
     response.headers.setdefault("Content-Security-Policy",
                                 _policy(ancestors, form_action, frame_src))  # fmt: skip
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     if not (framed or sandbox):
         response.headers["X-Frame-Options"] = "DENY"
     if request.is_secure:

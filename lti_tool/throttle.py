@@ -199,6 +199,7 @@ def init_app(app: Flask) -> None:
                 "login": config["THROTTLE_LTI_PER_ADDRESS"],
                 "launch": config["THROTTLE_LTI_PER_ADDRESS"],
                 "register": config["THROTTLE_REGISTER_PER_ADDRESS"],
+                "verify": config["THROTTLE_VERIFY_PER_ADDRESS"],
             },
         ),
     }
@@ -209,6 +210,8 @@ THROTTLED_ENDPOINTS = {
     "lti.launch": "launch",
     "lti.registration_page": "register",
     "lti.register": "register",
+    "verify.lookup": "verify",
+    "verify.record": "verify",
 }
 
 

@@ -18,6 +18,7 @@ def handle_resource_link(accepted: AcceptedLaunch) -> ResponseReturnValue:
 
 def init_app(app: Flask) -> None:
     from lti_tool.learner import bp
+    from lti_tool.learner import record_views  # noqa: F401  (registers the routes)
     from lti_tool.learner import views  # noqa: F401  (registers the routes)
 
     app.register_blueprint(bp)

@@ -408,6 +408,7 @@ def _debrief(case: Case, attempt: AttemptRow, state: State | None = None) -> Res
         ending_note=ending_note,
         country_options=country_options,
         referral_contacts=referral_contacts,
+        contacts_open=request.form.get("show") == "contacts",
         source_list=page_parts.sources(case),
     )
 

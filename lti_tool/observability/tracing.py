@@ -48,7 +48,7 @@ def init_app(app: Flask) -> None:
     SQLAlchemyInstrumentor().instrument(engine=app.extensions["lti_tool.engine"],
                                         skip_dep_check=True)  # fmt: skip
     RequestsInstrumentor().instrument()
-    FlaskInstrumentor().instrument_app(app, excluded_urls="health,metrics")
+    FlaskInstrumentor().instrument_app(app, excluded_urls="health,metrics,verify/")
 
     @app.after_request
     def _correlate(response: Response) -> Response:
