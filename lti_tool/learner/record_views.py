@@ -51,7 +51,8 @@ def record() -> Response:
 
 
 def _facts(case: Case, attempt: AttemptRow) -> RecordFacts:
-    assert attempt.score is not None and attempt.completed_at is not None
+    assert attempt.score is not None
+    assert attempt.completed_at is not None
     context = records.context_of(get_connection(), attempt.learner_id, attempt.resource_link_id)
     scores = attempt.scores or {}
     return RecordFacts(
@@ -63,7 +64,10 @@ def _facts(case: Case, attempt: AttemptRow) -> RecordFacts:
         completed_at=attempt.completed_at,
         seconds=seconds_spent(attempt.step_times, attempt.started_at, attempt.completed_at),
         score=attempt.score,
-        skills=tuple(Skill(dimension, label, float(scores[dimension]))
-                     for dimension, label in case.dimensions.items() if dimension in scores),  # fmt: skip
+        skills=tuple(
+            Skill(dimension, label, float(scores[dimension]))
+            for dimension, label in case.dimensions.items()
+            if dimension in scores
+        ),
         modules=case.modules,
     )

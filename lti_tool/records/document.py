@@ -50,26 +50,26 @@ def record_pdf(shown: Described, code: str, verify_url: str, issued_at: datetime
     _heading(pdf, _("Modules covered"))
     pdf.set_font(FONT, "", 11)
     for module in shown.modules:
-        pdf.multi_cell(0, 6, f"•  {module}", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 6, f"•  {module}", align="L", new_x="LMARGIN", new_y="NEXT")
 
     _heading(pdf, _("Verification"))
     pdf.set_font(FONT, "", 10)
     pdf.multi_cell(0, 5.5, _("This record can be checked at the address below, which shows "
                              "what it shows while the tool keeps the attempt."),
-                   new_x="LMARGIN", new_y="NEXT")  # fmt: skip
+                   align="L", new_x="LMARGIN", new_y="NEXT")  # fmt: skip
     pdf.ln(2)
     _table(pdf, [(_("Verification code"), code), (_("Check it at"), verify_url)],
            widths=(55, 115), link=verify_url)  # fmt: skip
     pdf.ln(4)
     pdf.set_font(FONT, "", 9)
     pdf.multi_cell(0, 5, _("Issued on %(date)s.", date=format_date(issued_at, "long")),
-                   new_x="LMARGIN", new_y="NEXT")  # fmt: skip
+                   align="L", new_x="LMARGIN", new_y="NEXT")  # fmt: skip
     return bytes(pdf.output())
 
 
 def _line(pdf: FPDF, text: str, size: float, *, bold: bool = False, gap: float = 1) -> None:
     pdf.set_font(FONT, "B" if bold else "", size)
-    pdf.multi_cell(0, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, size * 0.5, text, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(gap)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import pairwise
 from typing import Any
 
 from babel.units import format_unit
@@ -76,7 +77,7 @@ def seconds_spent(step_times: list[float], started_at: datetime, completed_at: d
     if len(marks) == 1:
         marks.append((completed_at - started_at).total_seconds())
     gaps = (min(max(later - earlier, 0.0), LONGEST_STEP_SECONDS)
-            for earlier, later in zip(marks, marks[1:], strict=False))  # fmt: skip
+            for earlier, later in pairwise(marks))  # fmt: skip
     return round(sum(gaps))
 
 
@@ -94,7 +95,7 @@ def described(facts: RecordFacts) -> Described:
     locale = current_locale()
     rows = []
     if facts.learner:
-        rows.append((_("Learner"), facts.learner))
+        rows.append((_("Name"), facts.learner))
     if facts.course:
         rows.append((_("Course"), facts.course))
     if facts.activity:
