@@ -59,9 +59,7 @@ def comes_into_view(page, locator) -> bool:
     return False
 
 
-def test_the_debrief_opens_section_by_section_returns_to_the_contacts_and_prints_whole(
-    page, tool
-):
+def test_the_debrief_opens_section_by_section_returns_to_the_contacts_and_prints_whole(page, tool):
     frame = play_in_the_frame(page, tool)
     # first what the attempt came to, then the details, closed
     assert frame.locator(".score-overall").is_visible()
@@ -86,7 +84,9 @@ def test_the_debrief_opens_section_by_section_returns_to_the_contacts_and_prints
     page.emulate_media(media="print")
     try:
         for section in ["path", "indicators", "sources"]:  # closed on screen, open on paper
-            assert frame.locator(f"details#{section}:not([open]) > :not(summary)").first.is_visible()
+            assert frame.locator(
+                f"details#{section}:not([open]) > :not(summary)"
+            ).first.is_visible()
         assert frame.locator("#path ol.path").is_visible()
         assert not frame.locator(".site-header").is_visible()
         assert frame.locator("button:visible, select:visible").count() == 0
