@@ -10,7 +10,6 @@ from flask import current_app
 from flask import g
 from flask import render_template
 from flask import request
-from flask_babel import format_percent
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
@@ -25,6 +24,7 @@ from lti_tool.grading import outbox
 from lti_tool.grading import worker as grade_worker
 from lti_tool.i18n import case_text
 from lti_tool.i18n import current_locale
+from lti_tool.i18n import percent
 from lti_tool.learner import attempts
 from lti_tool.learner import bp
 from lti_tool.learner import page_parts
@@ -294,7 +294,7 @@ def _queue_grade(session: Session, case: Case, attempt: AttemptRow, result: Choi
         # describes the attempt whose score is sent (the best, latest or first), not this one
         comment=lambda number, score: _("%(title)s: %(score)s in attempt %(number)s",
                                         title=case_text.text(case, "title", case.title),
-                                        score=format_percent(score, "#,##0%"),
+                                        score=percent(score),
                                         number=number),
         launch_url=public_url("lti.launch"),
     )  # fmt: skip
