@@ -123,6 +123,41 @@ def test_picker_filters_by_module_and_setting(tool):
     assert offered == ["tele-anyone-in-room"]
 
 
+def test_picker_lists_cases_in_the_order_of_the_modules(tool):
+    from lti_tool import labels
+
+    browser = Browser(tool)
+    picker = browser.launch(name="Dr Order", role="instructor", message="deep_linking")
+    offered = re.findall(r'type="checkbox" name="case" value="([^"]+)"', picker.text)
+    cases = tool.app.extensions["lti_tool.library"]
+    order = list(labels.MODULES)
+    main = [order.index(cases.case(case_id).modules[0]) for case_id in offered]
+    assert main == sorted(main)
+    assert len(set(main)) > 1
+
+
+def test_a_filter_that_finds_no_case_says_so_and_offers_them_all(tool):
+    from lti_tool import labels
+
+    cases = tool.app.extensions["lti_tool.library"].catalogue()
+    setting, module = next(
+        (s, m) for s in labels.SETTINGS for m in labels.MODULES
+        if not any(c.setting == s and m in c.modules for c in cases)
+    )  # fmt: skip
+    browser = Browser(tool)
+    picker = browser.launch(name="Dr Empty", role="instructor", message="deep_linking")
+    url, data = form_data(picker, "/teach/pick", module=module, setting=setting)
+    empty = browser.http.post(url, data=data, timeout=15)
+    assert empty.status_code == 200
+    assert "The catalogue has no case in the setting" in html.unescape(empty.text)
+    assert "New cases are added over time." in empty.text
+    assert 'form="filters" name="clear" value="1"' in empty.text
+    url, data = form_data(empty, "/teach/pick", module=module, setting=setting, clear="1")
+    everything = browser.http.post(url, data=data, timeout=15)
+    offered = re.findall(r'type="checkbox" name="case" value="([^"]+)"', everything.text)
+    assert len(offered) == len(cases)
+
+
 def test_preview_plays_without_recording(tool):
     browser = Browser(tool)
     picker = browser.launch(name="Dr Preview", role="instructor", message="deep_linking")
