@@ -292,11 +292,15 @@ def test_submission_review_shows_the_learners_path(tool):
     offered = re.findall(r'<option value="(sb-[0-9a-f]+)">Reviewed Learner</option>', sandbox)
     assert len(offered) == 1
 
-    review = Browser(tool).launch(name="Dr Review", role="instructor", message="review",
-                                  for_user=offered[0])  # fmt: skip
+    browser = Browser(tool)
+    review = browser.launch(name="Dr Review", role="instructor", message="review",
+                            for_user=offered[0])  # fmt: skip
     assert page_of(review) == "submission-review"
     assert "The path of Reviewed Learner" in review.text
     assert "The best option here:" in review.text
+    again = browser.submit(review, "/teach/review")  # after Back or Reload (static/page.js)
+    assert page_of(again) == "submission-review"
+    assert "The path of Reviewed Learner" in again.text
 
 
 def test_learners_get_403_on_every_instructor_page(tool):
