@@ -39,7 +39,7 @@ def shown(page, expected: str) -> None:
     frame = page.frame_locator("#tool-frame")
     frame.locator(
         "body[data-page]:not([data-before]):not([data-page=reshow]), #main-frame-error"
-    ).first.wait_for()
+    ).first.wait_for(state="attached")
     handle = frame_of(page)
     handle.wait_for_load_state()
     text = handle.evaluate("document.body.innerText")
@@ -218,3 +218,30 @@ def test_begin_the_case_is_in_view_on_a_phone(chromium, tool, lang):
         assert accessibility_problems(frame_of(page)) == []
     finally:
         context.close()
+
+
+def test_back_past_a_launch_through_platform_storage(page, cross_site_tool):
+    """Canvas's way (no cookie in the frame, the state binding in LTI Platform Storage): the
+    launch page posts the launch again once the platform answers, so it has a history entry of
+    its own. Back to it says to open the activity again, never "Confirm form resubmission"."""
+    page.goto(cross_site_tool.sandbox_url + "/sandbox/")
+    page.click("summary")
+    page.select_option("#storage", "platform")
+    page.select_option("select[name=link]", "link-feature-tour")
+    page.click("button[type=submit]")
+    shown(page, "case-start")
+    click(page, "Begin the case", "scene")
+    back(page, "case-start")
+    mark(page)
+    page.evaluate("history.back()")
+    frame = page.frame_locator("#tool-frame")
+    frame.locator("body[data-page]:not([data-before]), #main-frame-error").first.wait_for(
+        state="attached"
+    )
+    handle = frame_of(page)
+    text = handle.evaluate("document.body.innerText")
+    assert not any(sign in text for sign in RESUBMISSION), text[:300]
+    if handle.evaluate("document.body.dataset.page") == "reshow":  # the launch's own entry
+        assert "open the activity again from your course" in text
+    else:  # or the launch had replaced it: Back left the tool for the course page
+        assert handle.evaluate("document.body.dataset.page").startswith("sandbox")
