@@ -18,6 +18,9 @@ NOTICE = "A decision cannot be changed once it is made."
 RESUBMISSION = ("requires data that you entered", "ERR_CACHE_MISS", "Confirm Form Resubmission")
 
 
+LAUNCHING = ":not([data-page^=sandbox]):not([data-page^=storage]):not([data-page=reshow])"
+
+
 def open_tool(page, tool, role="learner", message="resource", name="Nikos Nurse"):
     page.goto(tool.sandbox_url + "/sandbox/")
     page.fill("#name", name)
@@ -25,7 +28,9 @@ def open_tool(page, tool, role="learner", message="resource", name="Nikos Nurse"
     page.check(f"input[name=message][value={message}]")
     page.select_option("select[name=link]", "link-feature-tour")
     page.click("button[type=submit]")
-    return page.frame_locator("#tool-frame")
+    frame = page.frame_locator("#tool-frame")
+    frame.locator(f"body[data-page]{LAUNCHING}").wait_for()  # past the login's own pages
+    return frame
 
 
 def frame_of(page):
@@ -229,6 +234,8 @@ def test_back_past_a_launch_through_platform_storage(page, cross_site_tool):
     page.select_option("#storage", "platform")
     page.select_option("select[name=link]", "link-feature-tour")
     page.click("button[type=submit]")
+    # past the page that reads the platform's storage and posts the launch again
+    page.frame_locator("#tool-frame").locator(f"body[data-page]{LAUNCHING}").wait_for()
     shown(page, "case-start")
     click(page, "Begin the case", "scene")
     back(page, "case-start")
