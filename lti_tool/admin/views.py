@@ -131,6 +131,11 @@ def withdraw() -> ResponseReturnValue:
 
 
 def _overview(**extra: object) -> str:
+    """The overview page; ``extra`` says what the page answers (a notice's subject); a notice
+    shows only for what was done, never for a value left out."""
+    notices: dict[str, object] = {"resent": None, "withdrawn": None, "learner_deleted": None,
+                                  "new_link": None, "learner_missing": False,
+                                  "learner_unconfirmed": False}  # fmt: skip
     db = get_session()
     grace = timedelta(hours=current_app.config["KEY_GRACE_HOURS"])
     now = utcnow()
@@ -152,7 +157,7 @@ def _overview(**extra: object) -> str:
         invite_hours=int(INVITE_LIFETIME.total_seconds() // 3600),
         invites=open_invites(db),
         csrf=auth.csrf_token(),
-        **extra,
+        **(notices | extra),
     )
 
 

@@ -256,6 +256,12 @@ def test_an_administrator_makes_a_registration_link_that_works_once_shown(tool, 
     assert made.status_code == 200
     link = re.search(r"<code>(http[^<]*/lti/register/[^<]+)</code>", made.text).group(1)
     assert link not in made.url  # shown on the page that answers the POST, never in a URL
+    # only the notice of what was done: no "could no longer be used", no "sent again"
+    assert made.text.count('class="notice') == 1
+    assert "could no longer be used" not in made.text
+    assert "sent again" not in made.text
+    assert "<code>lti-tool keys rotate</code>" in made.text  # a command, not `backticks`
+    assert "`" not in made.text
 
     without_platform = requests.get(link, timeout=10)
     assert without_platform.status_code == 400  # a good link, opened without a platform
