@@ -11,12 +11,12 @@ from typing import Any
 
 from babel.units import format_unit
 from flask_babel import format_date
-from flask_babel import format_percent
 from flask_babel import gettext as _
 
 from lti_tool import labels
 from lti_tool.i18n import case_text
 from lti_tool.i18n import current_locale
+from lti_tool.i18n import percent
 
 # a longer gap between two decisions is a pause (the learner left the case and came back
 # later): it counts as this long, not as the hours or days it lasted
@@ -114,7 +114,3 @@ def described(facts: RecordFacts) -> Described:
     modules = [str(labels.MODULES.get(module, module)) for module in facts.modules]
     title = case_text.translate(f"{facts.case_id}/title", facts.case_title)
     return Described(title, rows, skills, modules)
-
-
-def percent(share: float) -> str:
-    return str(format_percent(share, "#,##0%"))
