@@ -98,6 +98,11 @@ def test_a_case_played_to_its_debrief_in_each_language(page, library_tool, lang)
             "form[action$='/play/scene'] button, form[action$='/play/debrief'] button"
         ).first.click()
     frame.locator("body[data-page=debrief]").wait_for()
+    # every section of the debrief open, so that its whole text is checked (and by axe-core)
+    sections = frame.locator("details.debrief-section > summary")
+    for index in range(sections.count()):
+        sections.nth(index).click()
+    assert frame.locator("details.debrief-section:not([open])").count() == 0
     check("debrief")
 
     assert leftovers == {}
