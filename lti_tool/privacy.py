@@ -1,10 +1,11 @@
 """What the tool keeps about a learner, for how long, and how to hand it over or erase it.
 
 A learner is known by (issuer, ``sub``). Their rows: the account (``sub``, a display name when
-the platform sends one, languages), their attempts (path, times, scores), and the grade
-deliveries of those attempts (the payload names the ``sub``). Deleting a learner removes all
-three; a purge removes attempts untouched for the retention period, then accounts with nothing
-left, and delivered grade rows after a shorter period.
+the platform sends one, languages), their attempts (path, times, scores) with the records of
+completion issued for them, and the grade deliveries of those attempts (the payload names the
+``sub``). Deleting a learner removes them all (records go with their attempts); a purge
+removes attempts (and their records) untouched for the retention period, then accounts with
+nothing left, and delivered grade rows after a shorter period.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from lti_tool.grading.models import ScoreDelivery
 from lti_tool.learner.models import Attempt
 from lti_tool.lti.models import LearnerAccount
 from lti_tool.lti.models import Platform
+from lti_tool.records.models import CompletionRecord
 
 DAYS_PER_MONTH = 30
 FINISHED_DELIVERIES = (DELIVERED, SUPERSEDED, FAILED, NOT_GRADABLE)
@@ -68,6 +70,15 @@ def export_learner(session: Session, learner: LearnerAccount) -> dict[str, Any]:
              "started_at": _iso(a.started_at), "updated_at": _iso(a.updated_at),
              "completed_at": _iso(a.completed_at)}
             for a in attempts
+        ],
+        "records_of_completion": [
+            {"attempt_number": number, "issued_at": _iso(issued_at), "facts": facts}
+            for number, issued_at, facts in session.execute(
+                select(Attempt.number, CompletionRecord.issued_at, CompletionRecord.facts)
+                .join(Attempt, Attempt.id == CompletionRecord.attempt_id)
+                .where(Attempt.learner_id == learner.id)
+                .order_by(CompletionRecord.id)
+            )
         ],
         "grade_deliveries": [
             {"kind": d.kind, "status": d.status, "payload": d.payload,

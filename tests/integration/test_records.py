@@ -15,6 +15,7 @@ from sqlalchemy import select
 from lti_tool.lti.models import LearnerAccount
 from lti_tool.paths import TRANSLATIONS_DIR
 from lti_tool.privacy import delete_learner
+from lti_tool.privacy import export_learner
 from lti_tool.records.models import CompletionRecord
 from lti_tool.sandbox import CONTEXT_TITLE
 from tests.support.browsing import Browser
@@ -176,8 +177,11 @@ def test_the_database_keeps_only_the_codes_digest_and_forgets_it_with_the_learne
         assert code not in record.code_digest
         assert code.replace("-", "") not in str(record.facts)
         assert record.facts["learner"] == "Alex Learner"
-        learner_id = session.scalar(select(LearnerAccount.id))
-        delete_learner(session, learner_id)
+        account = session.scalars(select(LearnerAccount)).one()
+        (exported,) = export_learner(session, account)["records_of_completion"]
+        assert exported["facts"]["score"] == record.facts["score"]
+        assert code.replace("-", "") not in str(exported).replace("-", "")
+        delete_learner(session, account.id)
         session.commit()
 
     assert learner.browser.http.get(f"{library_tool.base_url}/verify/{code}").status_code == 404
