@@ -25,10 +25,13 @@ CODE = re.compile(r"\b[0-9A-Z]{4}(?:-[0-9A-Z]{4}){5}\b")
 LANGUAGES = ["en", "el", "it", "de", "nl", "fr"]
 
 
-def play_in_the_frame(page, tool):
+def play_in_the_frame(page, tool, storage="cookie"):
     page.goto(tool.sandbox_url + "/sandbox/")
     page.fill("#name", "Nikos Nurse")
     page.select_option("select[name=link]", "link-feature-tour")
+    if storage != "cookie":  # a tool on another site than the LMS: Canvas's way
+        page.click("summary")
+        page.select_option("#storage", storage)
     page.click("button[type=submit]")
     frame = page.frame_locator("#tool-frame")
     frame.locator("body[data-page=case-start]").wait_for()
@@ -72,14 +75,15 @@ def test_the_debrief_opens_section_by_section_returns_to_the_contacts_and_prints
     frame.locator("#path summary").click()
     assert not frame.locator("#path ol.path").is_visible()
 
-    frame.locator("#contacts summary").click()
-    frame.locator("#country").select_option("it")
-    frame.locator("#contacts button", has_text="Show contacts").click()
-    frame.locator("body[data-page=debrief] details#contacts[open] .referrals").wait_for()
-    # the learner is where they were: at the contacts, not at the top of the page
+    with page.expect_download() as download:
+        frame.locator(".record button").click()
+    assert download.value.suggested_filename.startswith("record-of-completion-feature-tour-")
+    assert download.value.suggested_filename.endswith(".pdf")
+    assert frame.locator("body[data-page=debrief]").count() == 1  # the debrief stays
+
+    frame.locator("#path summary").click()  # a long section open above the contacts
+    show_contacts(page, frame, "it")
     assert "800 290 290" in frame.locator("#contacts").inner_text()
-    assert comes_into_view(page, frame.locator("#contacts summary"))
-    assert not in_view(page, frame.locator("h1"))
 
     page.emulate_media(media="print")
     try:
@@ -95,6 +99,28 @@ def test_the_debrief_opens_section_by_section_returns_to_the_contacts_and_prints
     finally:
         page.emulate_media(media="screen")
     assert not frame.locator("#path ol.path").is_visible()
+
+
+def show_contacts(page, frame, country: str) -> None:
+    """Choose the country and press "Show contacts": the learner is where they were, at the
+    contacts (open, in view, its heading focused), not at the top of the page."""
+    frame.locator("#contacts summary").click()
+    frame.locator("#country").select_option(country)
+    frame.locator("#contacts button", has_text="Show contacts").click()
+    frame.locator("body[data-page=debrief] details#contacts[open] .referrals").wait_for()
+    assert comes_into_view(page, frame.locator("#contacts summary"))
+    assert not in_view(page, frame.locator("h1"))
+    assert frame.locator("#contacts summary").evaluate("e => e === document.activeElement")
+
+
+def test_show_contacts_stays_at_the_contacts_in_a_frame_on_another_site(page, cross_site_tool):
+    """As in Canvas or Moodle: the tool on another site than the LMS, its frame as tall as the
+    page (lti.frameResize), so the LMS page is what scrolls."""
+    frame = play_in_the_frame(page, cross_site_tool, storage="platform")
+    frame.locator("#path summary").click()
+    show_contacts(page, frame, "gr")
+    assert "1109" in frame.locator("#contacts").inner_text()
+    assert page.evaluate("scrollY") > 0
 
 
 def test_every_debrief_section_open_passes_axe(page, tool):
