@@ -224,3 +224,15 @@ def test_no_record_without_a_launch(library_tool):
     refused = requests.post(f"{library_tool.base_url}/play/record", data={"attempt": "1"},
                             timeout=15)  # fmt: skip
     assert refused.status_code == 401
+
+
+def test_checking_codes_is_rate_limited(database_url, tmp_path, keys_dir):
+    import requests
+
+    from tests.support.live import live_tool
+
+    with live_tool(database_url, tmp_path, keys_dir,
+                   overrides={"THROTTLE_VERIFY_PER_ADDRESS": "3 per minute"}) as tool:  # fmt: skip
+        answers = [requests.get(f"{tool.base_url}/verify/{n}AAA-AAAA-AAAA-AAAA-AAAA-AAAA",
+                                timeout=15).status_code for n in range(5)]  # fmt: skip
+    assert answers == [404, 404, 404, 429, 429]
