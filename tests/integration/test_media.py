@@ -131,8 +131,8 @@ def test_a_scene_shows_its_images_and_sound_with_their_words(media_tool):
         (
             f"/media/media-sampler/{digest('plan.svg')}/plan.svg",
             "A plan of the room with the patient near the window and her companion by the door.",
-            "320",
-            "200",
+            "480",
+            "300",
         ),
         (f"/media/media-sampler/{digest('swatch.png')}/swatch.png", "A blue colour swatch.",
          "24", "12"),

@@ -72,7 +72,7 @@ def test_the_sampler_loads_each_kind_of_media_with_its_type_size_and_digest() ->
         ("image", "swatch.png", "image/png"),
         ("audio", "silence.mp3", "audio/mpeg"),
     ]
-    assert (plan.width, plan.height) == (320, 200)
+    assert (plan.width, plan.height) == (480, 300)
     assert (swatch.width, swatch.height) == (24, 12)
     assert (sound.width, sound.height) == (None, None)
     for item in (plan, swatch, sound):
