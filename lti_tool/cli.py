@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Mapping
+from datetime import datetime
 from datetime import timedelta
 from pathlib import Path
 
@@ -26,6 +28,8 @@ from lti_tool.lti.registrations import RegistrationError
 from lti_tool.lti.registrations import add_registration
 from lti_tool.lti.registrations import list_registrations
 from lti_tool.lti.registrations import remove_registration
+from lti_tool.simulation import Case
+from lti_tool.simulation import Problem
 
 
 def _create_app() -> Flask:
@@ -494,7 +498,51 @@ def cases_check(paths: tuple[Path, ...], table_markdown: bool, no_table: bool) -
     from lti_tool.simulation.check import run
 
     table = "markdown" if table_markdown else "none" if no_table else "text"
-    sys.exit(run(list(paths), sys.stdout, table=table, translations=TRANSLATIONS_DIR))
+    sys.exit(run(list(paths), sys.stdout, table=table, translations=TRANSLATIONS_DIR,
+                 more_checks=_referral_problems))  # fmt: skip
+
+
+def _referral_problems(cases: Mapping[str, Case]) -> list[Problem]:
+    """The referral directory's problems, then country notes the cases name but it lacks."""
+    from lti_tool.paths import CASES_DIR
+    from lti_tool.referrals import ReferralsInvalid
+    from lti_tool.referrals import load_directory
+    from lti_tool.referrals import unknown_notes
+
+    try:
+        directories = load_directory(CASES_DIR / "referral")
+    except ReferralsInvalid as error:
+        return error.problems
+    return unknown_notes(cases, directories)
+
+
+@cases.command("stale")
+@click.option("--months", default=12, show_default=True, type=click.IntRange(0, 600),
+              help="List what was last checked longer ago than this.")  # fmt: skip
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Count from this date instead of today (YYYY-MM-DD).")  # fmt: skip
+@click.option("--strict", is_flag=True, help="Exit with status 1 when anything is stale.")
+def cases_stale(months: int, today: datetime | None, strict: bool) -> None:
+    """List referral entries and country notes last checked more than MONTHS months ago, with
+    how they were checked (against a stored copy of the source, or live)."""
+    from datetime import date
+
+    from lti_tool.paths import PACKAGE_DIR
+    from lti_tool.referrals import ReferralsInvalid
+    from lti_tool.referrals import load_directory
+    from lti_tool.referrals import stale
+
+    try:
+        directories = load_directory(PACKAGE_DIR / "cases" / "referral")
+    except ReferralsInvalid as error:
+        raise click.ClickException(f"the referral directory is invalid:\n{error}") from None
+    found = stale(directories, today.date() if today else date.today(), months)
+    for item in found:
+        click.echo(f"{item.country}\t{item.item}\tchecked {item.checked_on.isoformat()}"
+                   f" ({item.checked_how})")  # fmt: skip
+    click.echo(f"{len(found)} stale (older than {months} months)", err=True)
+    if strict and found:
+        sys.exit(1)
 
 
 # -- grades ---------------------------------------------------------------------------------

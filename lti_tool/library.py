@@ -15,6 +15,7 @@ from lti_tool.paths import CASES_DIR
 from lti_tool.referrals import Directory
 from lti_tool.referrals import ReferralsInvalid
 from lti_tool.referrals import load_directory
+from lti_tool.referrals import unknown_notes
 from lti_tool.simulation import Case
 from lti_tool.simulation import CaseInvalid
 from lti_tool.simulation import load_library
@@ -40,6 +41,8 @@ def init_app(app: Flask) -> None:
     try:
         cases = load_library(case_paths(app))  # a choice without a verdict stops the start
         referrals = load_directory(CASES_DIR / "referral")
+        if problems := unknown_notes(cases, referrals):
+            raise ReferralsInvalid(problems)
     except (CaseInvalid, ReferralsInvalid) as exc:
         raise ConfigError("invalid content, the tool will not start:\n" + str(exc)) from exc
     app.extensions["lti_tool.library"] = Library(cases=cases, referrals=referrals)

@@ -16,6 +16,8 @@ from flask_babel import get_locale
 from flask_babel import get_translations
 from markupsafe import Markup
 
+from lti_tool.i18n.locale import VARIANTS
+from lti_tool.i18n.locale import html_lang
 from lti_tool.i18n.locale import select_locale
 from lti_tool.paths import TRANSLATIONS_DIR
 
@@ -25,7 +27,9 @@ LANGUAGE_NAMES = {
     "it": "Italiano",
     "de": "Deutsch",
     "nl": "Nederlands",
+    "nl_BE": "Nederlands (België)",
     "fr": "Français",
+    "fr_BE": "Français (Belgique)",
 }
 
 
@@ -43,6 +47,7 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     app.jinja_env.globals["current_locale"] = current_locale
+    app.jinja_env.globals["html_lang"] = lambda: html_lang(current_locale())
     app.jinja_env.globals["language_options"] = language_options
     app.jinja_env.globals["format_percent"] = lambda value: format_percent(value, "#,##0%")
     app.jinja_env.globals["format_date"] = format_date
@@ -61,16 +66,28 @@ def current_locale() -> str:
     return str(get_locale() or "en")
 
 
+def menu_languages(languages: tuple[str, ...]) -> tuple[str, ...]:
+    """The languages of the language menu: each language, then its regional variants."""
+    return tuple(
+        code
+        for language in languages
+        for code in (language, *(v for v, base in VARIANTS.items() if base == language))
+    )
+
+
 def language_options() -> Markup:
     """The ``<option>`` elements of the language menu, the current language selected."""
-    return _options(current_locale(), tuple(current_app.config["LANGUAGES"]))
+    return _options(current_locale(), menu_languages(tuple(current_app.config["LANGUAGES"])))
 
 
 @lru_cache(maxsize=64)
 def _options(current: str, codes: tuple[str, ...]) -> Markup:
     return Markup("\n").join(
-        Markup('<option value="{0}" lang="{0}"{1}>{2}</option>').format(
-            code, Markup(" selected") if code == current else "", LANGUAGE_NAMES[code]
+        Markup('<option value="{0}" lang="{1}"{2}>{3}</option>').format(
+            code,
+            html_lang(code),
+            Markup(" selected") if code == current else "",
+            LANGUAGE_NAMES[code],
         )
         for code in codes
     )

@@ -69,3 +69,8 @@ def _referrals(path: Path) -> Iterator[Extracted]:
                 "published; translate only the words that explain it"])  # fmt: skip
         yield (1, "pgettext", (f"referral/{country}/{entry.id}/description", entry.description),
                [f"description of {entry.name} (names stay as published)"])  # fmt: skip
+    for note in directory.notes:
+        yield (1, "pgettext", (f"referral/{country}/note/{note.id}/title", note.title),
+               ["title of a country note (what differs in this country)"])  # fmt: skip
+        yield (1, "pgettext", (f"referral/{country}/note/{note.id}/text", note.text),
+               ["country note (Markdown): laws and services keep their official names"])  # fmt: skip

@@ -18,6 +18,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.messages.pofile import write_po
 
+from lti_tool.i18n.locale import VARIANTS
 from lti_tool.paths import PACKAGE_DIR
 from lti_tool.paths import TEMPLATES_DIR
 from lti_tool.paths import TRANSLATIONS_DIR
@@ -135,16 +136,32 @@ def _new_catalog(language: str, domain: str) -> Catalog:
 
 def compile_all() -> list[Path]:
     written = []
-    for language in LANGUAGES:
+    for language in (*LANGUAGES, *VARIANTS):
         for domain in DOMAINS:
-            path = po_path(language, domain)
-            if not path.exists():
+            catalog = compiled_catalog(language, domain)
+            if catalog is None:
                 continue
-            catalog = _read(path, language)
-            with path.with_suffix(".mo").open("wb") as handle:
+            target = po_path(language, domain).with_suffix(".mo")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with target.open("wb") as handle:
                 write_mo(handle, catalog, use_fuzzy=False)
-            written.append(path.with_suffix(".mo"))
+            written.append(target)
     return written
+
+
+def compiled_catalog(language: str, domain: str) -> Catalog | None:
+    """What the tool reads for ``language``: its catalog, or for a regional variant its
+    language's catalog with the variant's texts in place of the language's."""
+    own = po_path(language, domain)
+    base = VARIANTS.get(language)
+    if base is None:
+        return _read(own, language) if own.exists() else None
+    catalog = _read(po_path(base, domain), language)
+    for message in _read(own, language) if own.exists() else ():
+        replaced = catalog.get(message.id, message.context) if message.id else None
+        if replaced is not None and message.string and not message.fuzzy:
+            replaced.string = message.string
+    return catalog
 
 
 @dataclass(frozen=True)
@@ -186,6 +203,8 @@ def check(languages: tuple[str, ...] = LANGUAGES) -> list[Finding]:
             )
         for language in languages:
             findings.extend(_check_language(language, domain, fresh))
+        for variant in VARIANTS:
+            findings.extend(_check_variant(variant, domain, fresh))
     findings.extend(check_glossary())
     return findings
 
@@ -226,6 +245,35 @@ def _check_language(
         write_mo(io.BytesIO(), catalog, use_fuzzy=False)
     except Exception as exc:
         findings.append(Finding(where, f"does not compile: {exc}"))
+    return findings
+
+
+def _check_variant(variant: str, domain: str, expected: set[tuple[str | None, str]]
+                   ) -> list[Finding]:  # fmt: skip
+    """A regional variant holds only texts that differ; each must still exist in the sources,
+    be translated, not fuzzy, and keep its placeholders."""
+    path = po_path(variant, domain)
+    if not path.exists():
+        return []
+    where = str(path.relative_to(ROOT))
+    try:
+        catalog = _read(path, variant)
+    except Exception as exc:
+        return [Finding(where, f"does not parse: {exc}")]
+    findings = []
+    for message in catalog:
+        if not message.id:
+            continue
+        msgid = message.id if isinstance(message.id, str) else message.id[0]
+        label = f"{message.context or ''} {msgid[:60]!r}"
+        if (message.context, msgid) not in expected:
+            findings.append(Finding(where, f"no longer in the sources (update or remove): {label}"))
+        elif message.fuzzy or not message.string:
+            findings.append(Finding(where, f"fuzzy or untranslated: {label}"))
+        elif isinstance(message.string, str) and _placeholders(message.string) != _placeholders(
+            msgid
+        ):
+            findings.append(Finding(where, f"placeholders differ: {label}"))
     return findings
 
 

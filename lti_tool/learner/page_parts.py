@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from collections.abc import Sequence
 
+from flask_babel import format_date
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from lti_tool import labels
@@ -14,14 +16,27 @@ from lti_tool.fragments import rendered
 from lti_tool.i18n import case_text
 from lti_tool.learner.policy import AttemptPolicy
 from lti_tool.referrals import Directory
+from lti_tool.referrals import Entry
+from lti_tool.referrals import Note
 from lti_tool.simulation import Case
 from lti_tool.simulation import Choice
 from lti_tool.simulation import Debrief
 from lti_tool.simulation import DebriefStep
 from lti_tool.simulation import Node
 
+
+def checked(item: Entry | Note) -> str:
+    """When and how a referral entry or country note was checked, honestly: a check against a
+    stored copy of the source is not a check on the owner's live site."""
+    date = format_date(item.checked_on)
+    if item.checked_how == "live":
+        return _("Checked on the source's own website on %(date)s", date=date)
+    return _("Checked against a stored copy of the source on %(date)s", date=date)
+
+
 # what learner templates, whole pages and kept parts alike, call on
 HELPERS = {
+    "checked": checked,
     "md": case_text.markdown,
     "tx": case_text.text,
     "il": case_text.inline,

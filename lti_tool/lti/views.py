@@ -282,6 +282,7 @@ def launch() -> Response:
             locale=launch_locale(
                 ctx.locale or validated.registration.platform_default_locale,
                 recorded.learner_locale,
+                validated.registration.platform_default_country,
             ),
             # the launch's correlation id rides in its token to every later page
             message_data={**records.message_data(ctx), "cid": correlation.current()},

@@ -50,7 +50,9 @@ LANGUAGES = {
     "it": "Italiano",
     "de": "Deutsch",
     "nl": "Nederlands",
+    "nl-BE": "Nederlands (België)",
     "fr": "Français",
+    "fr-BE": "Français (Belgique)",
     "pt-BR": "Português (Brasil)",  # a language the tool does not have (nor Moodle's pack)
 }
 MESSAGES = {

@@ -80,7 +80,10 @@ def launch_locale(profile: Profile, lang: str) -> str:
     if not profile.moodle_locale:
         return lang
     code = lang.lower().replace("-", "_")  # Moodle's codes: pt_br
-    return code if code in MOODLE_PACKS else "en"
+    if code in MOODLE_PACKS:
+        return code
+    language = code.split("_")[0]  # Moodle sends nl for a Belgian user of its Dutch pack
+    return language if language in MOODLE_PACKS else "en"
 
 
 def storage_target(profile: Profile, asked: bool) -> str | None:

@@ -52,6 +52,7 @@ class GraphFindings:
     no_way_out: tuple[str, ...] = ()  # nodes on a cycle from which no ending is reachable
     point_cycles: tuple[tuple[str, str], ...] = ()  # (node id, choice id)
     zero_dimensions: tuple[str, ...] = ()
+    country_maximum: tuple[Value, ...] = ()  # root values whose maximum differs from the first
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,13 +69,21 @@ def analyse(
     variables: Mapping[str, Value],
     dimensions: Sequence[str],
     max_states: int = MAX_STATES,
+    roots: Mapping[str, Sequence[Value]] | None = None,
 ) -> tuple[Analysis | None, GraphFindings]:
+    """``roots`` gives, for a variable whose start value is set from outside the case (the
+    learner's country), every value it can start with; the first is the reference, and the
+    search starts from each. A root whose maximum differs from the first is reported."""
     conditions = [c.condition for n in nodes.values() for c in n.choices if c.condition]
     read = set().union(*(variables_read(condition) for condition in conditions))
     tracked_variables = tuple(name for name in variables if name in read)
     tracked_nodes = frozenset().union(*(nodes_checked(condition) for condition in conditions))
 
-    explored = _explore(start, nodes, variables, tracked_variables, tracked_nodes, max_states)
+    starts = [variables]
+    for name, values in (roots or {}).items():
+        if name in tracked_variables:
+            starts = [{**s, name: value} for value in values for s in starts]
+    explored = _explore(start, nodes, starts, tracked_variables, tracked_nodes, max_states)
     if explored is None:
         return None, GraphFindings(too_many_states=True)
     keys, edges = explored
@@ -87,6 +96,13 @@ def analyse(
         (key[0], choice.id) for key, moves in zip(keys, edges, strict=True) for choice, _ in moves
     }
     start_best = best[0]
+    differing = tuple(
+        starting[name]
+        for number, starting in enumerate(starts)
+        if best[number] != start_best
+        for name in (roots or {})
+        if name in tracked_variables
+    )
     findings = GraphFindings(
         unreachable=tuple(node_id for node_id in nodes if node_id not in reached),
         never_offered=tuple(
@@ -99,6 +115,7 @@ def analyse(
         stuck=_stuck(keys, edges, nodes, tracked_variables, tracked_nodes),
         no_way_out=_no_way_out(keys, edges, nodes, components, can_end),
         point_cycles=_point_cycles(nodes, offered),
+        country_maximum=differing,
         zero_dimensions=tuple(
             dimension
             for position, dimension in enumerate(dimensions)
@@ -122,11 +139,12 @@ def analyse(
 def _explore(
     start: str,
     nodes: Mapping[str, Node],
-    variables: Mapping[str, Value],
+    starts: Sequence[Mapping[str, Value]],
     tracked_variables: tuple[str, ...],
     tracked_nodes: frozenset[str],
     max_states: int,
 ) -> tuple[list[StateKey], list[list[tuple[Choice, int]]]] | None:
+    """Every state reachable from the ``starts``, which take the first positions."""
     position = {name: index for index, name in enumerate(tracked_variables)}
     moves = {
         node_id: [
@@ -140,13 +158,17 @@ def _explore(
         ]
         for node_id, node in nodes.items()
     }
-    first: StateKey = (
-        start,
-        tuple(variables[name] for name in tracked_variables),
-        frozenset({start}) & tracked_nodes,
-    )
-    keys = [first]
-    index = {first: 0}
+    keys: list[StateKey] = []
+    index: dict[StateKey, int] = {}
+    for variables in starts:
+        first: StateKey = (
+            start,
+            tuple(variables[name] for name in tracked_variables),
+            frozenset({start}) & tracked_nodes,
+        )
+        index.setdefault(first, len(keys))
+        if index[first] == len(keys):
+            keys.append(first)
     edges: list[list[tuple[Choice, int]]] = []
     current = 0
     while current < len(keys):

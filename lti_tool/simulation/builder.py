@@ -20,6 +20,9 @@ from lti_tool.simulation.conditions import Value
 from lti_tool.simulation.conditions import a_type_name
 from lti_tool.simulation.conditions import check_types
 from lti_tool.simulation.conditions import type_name
+from lti_tool.simulation.conditions import variables_read
+from lti_tool.simulation.country import VALUES as COUNTRY_VALUES
+from lti_tool.simulation.country import VARIABLE as COUNTRY
 from lti_tool.simulation.document import DataPath
 from lti_tool.simulation.document import Document
 from lti_tool.simulation.document import node_of
@@ -49,7 +52,9 @@ class _Builder:
         self.data: dict[str, Any] = document.data  # type: ignore[assignment]
         self.path = path
         self.problems: list[Problem] = []
-        self.variables: dict[str, Value] = self.data.get("variables", {})
+        self.declared: dict[str, Value] = dict(self.data.get("variables", {}))
+        # the built-in country is known to conditions; it stays in the case only if one reads it
+        self.variables: dict[str, Value] = {**self.declared, COUNTRY: ""}
 
     def report(self, where: DataPath, message: str, node: str | None = None) -> None:
         node_id = node_of(where) if node is None else node
@@ -60,8 +65,12 @@ class _Builder:
         nodes = {node_id: self.node(node_id, node) for node_id, node in self.data["nodes"].items()}
         if self.problems:
             return None, self.problems
+        conditions = [c.condition for n in nodes.values() for c in n.choices if c.condition]
+        if not any(COUNTRY in variables_read(condition) for condition in conditions):
+            self.variables = self.declared
+        roots = {COUNTRY: COUNTRY_VALUES} if COUNTRY in self.variables else {}
         analysis, findings = analyse(
-            self.data["start"], nodes, self.variables, list(self.data["dimensions"])
+            self.data["start"], nodes, self.variables, list(self.data["dimensions"]), roots=roots
         )
         self.report_findings(findings)
         if self.problems or analysis is None:
@@ -72,7 +81,12 @@ class _Builder:
         case_id = self.data["id"]
         if self.path.name != f"{case_id}.yaml":
             self.report(("id",), f"id `{case_id}` does not match the file name `{self.path.name}`")
-        for name in self.variables:
+        if COUNTRY in self.declared:
+            self.report(
+                ("variables", COUNTRY),
+                f"variables: `{COUNTRY}` is built in (the learner's country); do not declare it",
+            )
+        for name in self.declared:
             if name in KEYWORDS:
                 self.report(
                     ("variables", name),
@@ -111,7 +125,11 @@ class _Builder:
             speaker=tuple((item["who"], item["line"]) for item in data.get("speaker", [])),
             indicators=tuple(data.get("indicators", [])),
             choices=tuple(choices),
-            ending=Ending(ending["title"], ending["debrief"]) if ending else None,
+            ending=(
+                Ending(ending["title"], ending["debrief"], ending.get("country_note"))
+                if ending
+                else None
+            ),
             line=self.document.line(at),
         )
 
@@ -146,6 +164,7 @@ class _Builder:
             line=line,
             verdict=data.get("verdict"),
             fixed=data.get("fixed", False),
+            country_note=data.get("country_note"),
         )
 
     def check_verdict(self, where: DataPath, label: str, data: dict[str, Any]) -> None:
@@ -195,12 +214,18 @@ class _Builder:
         return expression
 
     def effects(self, where: DataPath, label: str, data: dict[str, Any]) -> Effects:
+        for kind in ("set", "add"):
+            if COUNTRY in data.get(kind, {}):
+                path = (*where, "effects", kind, COUNTRY)
+                self.report(path, f"{label}: effects.{kind}: `{COUNTRY}` is built in and read-only")
         for name, value in data.get("set", {}).items():
             path = (*where, "effects", "set", name)
-            if name not in self.variables:
+            if name == COUNTRY:
+                continue
+            if name not in self.declared:
                 self.report(path, f"{label}: effects.set: unknown variable `{name}`")
-            elif type(value) is not type(self.variables[name]):
-                kind = a_type_name(type(self.variables[name]))
+            elif type(value) is not type(self.declared[name]):
+                kind = a_type_name(type(self.declared[name]))
                 self.report(
                     path,
                     f"{label}: effects.set: `{name}` is {kind} variable and cannot be set to "
@@ -208,10 +233,12 @@ class _Builder:
                 )
         for name in data.get("add", {}):
             path = (*where, "effects", "add", name)
-            if name not in self.variables:
+            if name == COUNTRY:
+                continue
+            if name not in self.declared:
                 self.report(path, f"{label}: effects.add: unknown variable `{name}`")
-            elif type(self.variables[name]) is not int:
-                kind = a_type_name(type(self.variables[name]))
+            elif type(self.declared[name]) is not int:
+                kind = a_type_name(type(self.declared[name]))
                 self.report(
                     path,
                     f"{label}: effects.add: `{name}` is {kind} variable; "
@@ -256,6 +283,14 @@ class _Builder:
                 choice_path(node_id, choice_id),
                 f"choice `{choice_id}` earns points on a cycle; a cycle must earn no points",
             )
+        if findings.country_maximum:
+            self.report(
+                ("start",),
+                "the maximum score differs by country ("
+                + ", ".join(f"'{c}'" for c in findings.country_maximum)
+                + " differ from no country): give country variants of an option the same points",
+                TOP_LEVEL,
+            )
         for dimension in findings.zero_dimensions:
             self.report(
                 ("dimensions", dimension),
@@ -290,4 +325,5 @@ class _Builder:
             ending_node_ids=tuple(node.id for node in nodes.values() if node.is_ending),
             analysis=analysis,
             texts=collect_texts(self.document),
+            country_notes=tuple(data.get("country_notes", ())),
         )

@@ -35,7 +35,7 @@ def debrief(case: Case, state: State) -> Debrief:
     steps: list[DebriefStep] = []
     noticed: dict[str, None] = {}  # dicts as ordered sets
     met: dict[str, None] = {}
-    current = State.initial(case)
+    current = State.initial(case, state.country)
     for choice in taken_choices(case, state):
         node = case.nodes[current.node_id]
         steps.append(

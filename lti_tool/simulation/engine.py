@@ -12,8 +12,8 @@ from lti_tool.simulation.shuffle import shown_order
 from lti_tool.simulation.state import State
 
 
-def start(case: Case) -> State:
-    return State.initial(case)
+def start(case: Case, country: str = "") -> State:
+    return State.initial(case, country)
 
 
 def is_finished(case: Case, state: State) -> bool:
@@ -32,7 +32,7 @@ def shown_path(case: Case, state: State, seed: str | None) -> list[tuple[str, ..
     """For each decision on ``state``'s path, the ids of the choices offered then, in the
     order that attempt showed them."""
     shown = []
-    current = State.initial(case)
+    current = State.initial(case, state.country)
     for step in state.path:
         shown.append(tuple(choice.id for choice in offered_choices(case, current, seed)))
         current = choose(case, current, step.choice_id)

@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from lti_tool.simulation.conditions import Value
+from lti_tool.simulation.country import VALUES as COUNTRY_VALUES
+from lti_tool.simulation.country import with_country
 from lti_tool.simulation.graphs import strongly_connected
 from lti_tool.simulation.model import Case
 from lti_tool.simulation.model import Choice
@@ -59,10 +61,15 @@ def measure(case: Case, length: Length = english_length) -> Gameability:
         "random": uniformly,
     }
     decisions = [node for node in case.nodes.values() if len(node.choices) >= 2]
+    countries = COUNTRY_VALUES if case.reads_country else ("",)
+
+    def worst(strategy: Strategy) -> float:  # the highest score over every country
+        return max(expected_score(case, strategy, country) for country in countries)
+
     return Gameability(
-        scores={name: expected_score(case, strategy) for name, strategy in strategies.items()},
-        first_authored=expected_score(case, lambda node, offered: [(offered[0], 1.0)]),
-        last_authored=expected_score(case, lambda node, offered: [(offered[-1], 1.0)]),
+        scores={name: worst(strategy) for name, strategy in strategies.items()},
+        first_authored=worst(lambda node, offered: [(offered[0], 1.0)]),
+        last_authored=worst(lambda node, offered: [(offered[-1], 1.0)]),
         decisions=len(decisions),
         best_longest=tuple(node.id for node in decisions if _best_is_longest(node, length)),
     )
@@ -115,13 +122,14 @@ def uniformly(node: Node, offered: tuple[Choice, ...]) -> list[tuple[Choice, flo
 _State = tuple[str, tuple[Value, ...], frozenset[str], int, bool]
 
 
-def expected_score(case: Case, strategy: Strategy) -> float:
+def expected_score(case: Case, strategy: Strategy, country: str = "") -> float:
     tracked = case.analysis.tracked_variables
+    variables = with_country(case.variables, country)
     watched = case.analysis.tracked_nodes
     position = {name: index for index, name in enumerate(tracked)}
     first: _State = (
         case.start,
-        tuple(case.variables[name] for name in tracked),
+        tuple(variables[name] for name in tracked),
         frozenset({case.start}) & watched,
         0,
         False,

@@ -13,6 +13,7 @@ from typing import Literal
 
 from lti_tool.simulation.conditions import Expression
 from lti_tool.simulation.conditions import Value
+from lti_tool.simulation.country import VARIABLE as COUNTRY
 
 if TYPE_CHECKING:
     from lti_tool.simulation.analysis import Analysis
@@ -31,6 +32,7 @@ class Source:
 class Ending:
     title: str
     debrief: str
+    country_note: str | None = None  # a note id of the referral directory (docs/case-format.md)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +73,7 @@ class Choice:
     line: int = 0
     verdict: Verdict | None = None  # the author's judgement, shown to the learner
     fixed: bool = False  # keeps its authored position when the options are shuffled
+    country_note: str | None = None  # a note id of the referral directory, shown with feedback
 
     @property
     def is_best(self) -> bool:
@@ -130,3 +133,19 @@ class Case:
     ending_node_ids: tuple[str, ...]
     analysis: Analysis = field(repr=False)
     texts: tuple[TextItem, ...] = field(repr=False)
+    country_notes: tuple[str, ...] = ()  # note ids the debrief shows for the learner's country
+
+    @property
+    def reads_country(self) -> bool:
+        return COUNTRY in self.variables
+
+    def note_ids(self) -> tuple[str, ...]:
+        """Every country note id the case places, case-level ones first."""
+        found = dict.fromkeys(self.country_notes)
+        for node in self.nodes.values():
+            for choice in node.choices:
+                if choice.country_note:
+                    found[choice.country_note] = None
+            if node.ending and node.ending.country_note:
+                found[node.ending.country_note] = None
+        return tuple(found)

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from lti_tool.simulation.conditions import Value
+from lti_tool.simulation.country import VARIABLE as COUNTRY
+from lti_tool.simulation.country import known
+from lti_tool.simulation.country import with_country
 from lti_tool.simulation.errors import StateInvalid
 
 if TYPE_CHECKING:
@@ -34,9 +37,15 @@ class State:
     visited: frozenset[str] = frozenset()  # every node entered so far, the current one included
 
     @classmethod
-    def initial(cls, case: Case) -> State:
-        variables = MappingProxyType(dict(case.variables))
+    def initial(cls, case: Case, country: str = "") -> State:
+        """The state at the start; ``country`` sets the built-in variable of cases that read
+        it (docs/case-format.md) and is ignored by the others."""
+        variables = with_country(MappingProxyType(dict(case.variables)), country)
         return cls(case.start, variables, visited=frozenset({case.start}))
+
+    @property
+    def country(self) -> str:
+        return known(self.variables.get(COUNTRY))
 
     @property
     def decisions_made(self) -> int:
@@ -69,7 +78,9 @@ class State:
         path = data["path"]
         if not isinstance(path, list) or len(path) > MAX_PATH_LENGTH:
             raise StateInvalid(f"state path must be a list of at most {MAX_PATH_LENGTH} steps")
-        state = cls.initial(case)
+        saved_vars = data["vars"]
+        country = saved_vars.get(COUNTRY, "") if isinstance(saved_vars, dict) else ""
+        state = cls.initial(case, known(country))
         for number, step in enumerate(path, start=1):
             if not (
                 isinstance(step, list)
