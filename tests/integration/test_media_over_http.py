@@ -14,6 +14,7 @@ import requests
 from lti_tool.library import library
 from tests.support.browsing import Browser
 from tests.support.browsing import page_of
+from tests.support.browsing import parse
 from tests.support.live import SANDBOX_LINKS
 from tests.support.live import live_tool
 
@@ -22,6 +23,7 @@ MEDIA_CASES = DATA / "media_cases"
 SAMPLER_MEDIA = MEDIA_CASES / "media" / "media-sampler"
 TIMEOUT = 15
 LINK = {"id": "link-media", "title": "Media sampler", "case_id": "media-sampler"}
+PLAN_ALT = "A plan of the room with the patient near the window and her companion by the door."
 
 
 @pytest.fixture
@@ -130,7 +132,7 @@ def test_a_scene_shows_its_images_and_sound_with_their_words(media_tool):
     assert [(i["src"], i["alt"], i.get("width"), i.get("height")) for i in images] == [
         (
             f"/media/media-sampler/{digest('plan.svg')}/plan.svg",
-            "A plan of the room with the patient near the window and her companion by the door.",
+            PLAN_ALT,
             "480",
             "300",
         ),
@@ -149,3 +151,20 @@ def test_a_scene_shows_its_images_and_sound_with_their_words(media_tool):
     policy = scene.headers["Content-Security-Policy"]
     assert re.search(r"(^|; )img-src 'self'", policy)
     assert re.search(r"(^|; )media-src 'self'", policy)
+
+
+def test_the_instructor_preview_shows_the_same_media(media_tool):
+    browser = Browser(media_tool)
+    picker = browser.launch(name="Dr Preview", role="instructor", message="deep_linking")
+    form = next(
+        f
+        for f in parse(picker.text).forms
+        if f.action.endswith("/teach/preview") and f.fields.get("case") == "media-sampler"
+    )
+    preview = browser.http.post(
+        requests.compat.urljoin(picker.url, form.action), data=form.fields, timeout=TIMEOUT
+    )
+    assert page_of(preview) == "preview"
+    assert f'src="/media/media-sampler/{digest("plan.svg")}/plan.svg"' in preview.text
+    assert f'alt="{PLAN_ALT}"' in preview.text
+    assert "<audio controls" in preview.text
