@@ -97,7 +97,7 @@ def locate(case_file: Path, case_id: str, name: str) -> tuple[Path | None, str]:
         return None, f"`{name}` is not in {folder} (no such file)"
     try:
         inside = path.resolve(strict=True).is_relative_to(directory.resolve(strict=True))
-    except OSError:
+    except (OSError, RuntimeError):  # RuntimeError: a loop of links (Python before 3.13)
         return None, f"`{name}` in {folder} is a link to a file that does not exist"
     if not inside:
         return None, f"`{name}` in {folder} is a link to a file outside that folder"

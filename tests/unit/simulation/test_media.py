@@ -132,6 +132,16 @@ def test_a_broken_link_is_reported(with_media: Callable[..., Path], tmp_path: Pa
     ]
 
 
+def test_a_loop_of_links_is_reported(with_media: Callable[..., Path], tmp_path: Path) -> None:
+    path = with_media("plan.svg", None)
+    folder = tmp_path / "media" / "small"
+    (folder / "plan.svg").symlink_to("other.svg")
+    (folder / "other.svg").symlink_to("plan.svg")
+    assert problems(path)[-1] == (
+        "24: arrival: media[0]: `plan.svg` in media/small/ is a link to a file that does not exist"
+    )
+
+
 def test_a_folder_is_not_a_media_file(with_media: Callable[..., Path], tmp_path: Path) -> None:
     path = with_media("plan.svg", None)
     (tmp_path / "media" / "small" / "plan.svg").mkdir()
