@@ -21,3 +21,6 @@ keepalive = 5  # seconds a kept-alive connection waits, in the poller, for its n
 timeout = 30  # a worker silent for this long (stuck, not idle) is restarted
 graceful_timeout = 30
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# each worker creates the app after the fork, so threads it starts (the grade worker thread,
+# OpenTelemetry's span processor when LTI_TOOL_TRACING is set) run in the worker
+preload_app = False

@@ -21,6 +21,7 @@ from lti_tool import security
 from lti_tool import throttle
 from lti_tool.lti.launch_session import AcceptedLaunch
 from lti_tool.lti.runtime import LaunchHandler
+from lti_tool.observability import tracing
 from lti_tool.paths import STATIC_DIR
 from lti_tool.paths import TEMPLATES_DIR
 
@@ -41,6 +42,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     _logging(app)
     observability.init_app(app)
     db.init_app(app)
+    tracing.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     cookie_session.init_app(app)
@@ -69,6 +71,7 @@ def _logging(app: Flask) -> None:
 
 def _blueprints(app: Flask) -> None:
     from lti_tool import canvas_config
+    from lti_tool import countries
     from lti_tool import health
     from lti_tool import library
     from lti_tool import lti
@@ -76,6 +79,7 @@ def _blueprints(app: Flask) -> None:
     from lti_tool.lti import runtime
 
     library.init_app(app)
+    countries.init_app(app)
     runtime.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(canvas_config.bp)

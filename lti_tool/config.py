@@ -63,6 +63,7 @@ class Defaults:
     DELIVERED_RETENTION_DAYS = 30  # `lti-tool data purge`: finished grade deliveries
     LOG_FORMAT = "text"  # or "json": one JSON object per line, with the correlation id
     METRICS_TOKEN = ""  # /metrics answers only a bearer of this token (off when empty)
+    TRACING = ""  # "otlp" or "console": OpenTelemetry traces (the tracing extra); off when empty
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SECURE: bool | None = None  # None: Secure when BASE_URL is https

@@ -36,5 +36,3 @@ REFERRAL_KINDS = {
     "child-protection": _l("Child protection"),
     "labour": _l("Labour exploitation"),
 }
-
-COUNTRY_FOR_LOCALE = {"el": "gr", "it": "it", "de": "de", "nl": "nl", "fr": "fr"}

@@ -21,11 +21,11 @@ from typing import Any
 
 import jsonschema
 
+from lti_tool.simulation.country import COUNTRIES
 from lti_tool.simulation.model import Case
 from lti_tool.simulation.problems import Problem
 from lti_tool.simulation.yaml_reader import read_document
 
-COUNTRIES = ("gr", "be", "de", "it", "nl", "fr")
 SCHEMA_PATH = Path(__file__).with_name("referral.schema.json")
 
 

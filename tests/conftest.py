@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from lti_tool import migrate
 from lti_tool.lti.key_files import ensure_key
@@ -18,11 +19,33 @@ from tests.support.live import LiveTool
 from tests.support.live import live_tool
 from tests.support.live import truncate_all
 
-POSTGRES_URL = os.environ.get("LTI_TOOL_TEST_DATABASE_URL", "")
+SERVER_URL = os.environ.get("LTI_TOOL_TEST_DATABASE_URL", "")
+# Under pytest-xdist each worker gets a database of its own on the same server (test_gw0, ...)
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+POSTGRES_URL = (
+    make_url(SERVER_URL).set(database=f"{make_url(SERVER_URL).database}_{_WORKER}")
+    .render_as_string(hide_password=False)
+    if SERVER_URL.startswith("postgresql") and _WORKER
+    else SERVER_URL
+)  # fmt: skip
 
 
 def _is_postgres() -> bool:
     return POSTGRES_URL.startswith("postgresql")
+
+
+def _create_worker_database() -> None:
+    """The worker's own database, created on the server once (CREATE DATABASE is not
+    transactional: AUTOCOMMIT)."""
+    name = make_url(POSTGRES_URL).database
+    server = create_engine(SERVER_URL, isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        ).scalar()
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    server.dispose()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -31,6 +54,12 @@ def _compiled_catalogs() -> None:
     from lti_tool.i18n.catalogs import compile_all
 
     compile_all()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _worker_database() -> None:
+    if _is_postgres() and POSTGRES_URL != SERVER_URL:
+        _create_worker_database()
 
 
 @pytest.fixture(scope="session")

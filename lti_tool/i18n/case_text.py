@@ -69,6 +69,11 @@ def _render(markdown: str) -> Markup:
                             link_rel="noopener noreferrer"))  # fmt: skip
 
 
+def render_markdown(text: str) -> Markup:
+    """Markdown already in the page's language (a translated country note), as safe HTML."""
+    return _render(text)
+
+
 def markdown(case: Case, context: str, source: str) -> Markup:
     """The translation of a Markdown text of ``case``, rendered to safe HTML."""
     return _render(text(case, context, source))

@@ -67,6 +67,8 @@ def content_item(case: Case, title: str, text: str, launch_url: str, policy: Att
         custom["attempts_allowed"] = str(policy.attempts_allowed)
     if policy.pass_mark is not None:
         custom["pass_mark"] = f"{policy.pass_mark:g}"
+    if policy.country is not None:
+        custom["country"] = policy.country
     return {
         "type": "ltiResourceLink",
         "title": title,

@@ -21,6 +21,8 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
 from lti_tool import labels
+from lti_tool.countries import default_country
+from lti_tool.db import get_connection
 from lti_tool.db import get_session
 from lti_tool.db import utcnow
 from lti_tool.errors import error_page
@@ -38,6 +40,7 @@ from lti_tool.instructor.roster import Member
 from lti_tool.instructor.roster import RosterError
 from lti_tool.instructor.roster import fetch_roster
 from lti_tool.learner.attempts import new_seed
+from lti_tool.learner.links import load_link
 from lti_tool.learner.models import Attempt
 from lti_tool.learner.policy import FEEDBACK
 from lti_tool.learner.policy import GRADE_FROM
@@ -65,6 +68,7 @@ from lti_tool.simulation import is_finished
 from lti_tool.simulation import offered_choices
 from lti_tool.simulation import score
 from lti_tool.simulation import shown_path
+from lti_tool.simulation.country import known
 
 HELPERS = {
     "md": case_text.markdown,
@@ -154,13 +158,15 @@ def _policy_from_form() -> AttemptPolicy | None:
         return None
     if not 1 <= maximum <= 10_000:  # also refuses nan; the form's min="1" is only a hint
         return None
+    country = form.get("country", "")
     if (
         form.get("grade_from", "best") not in GRADE_FROM
         or form.get("feedback", "each") not in FEEDBACK
+        or (country and known(country) != country)
     ):
         return None
     return AttemptPolicy(attempts, form.get("grade_from", "best"), form.get("feedback", "each"),
-                         maximum, pass_mark)  # fmt: skip
+                         maximum, pass_mark, country or None)  # fmt: skip
 
 
 @bp.post("/pick")
@@ -224,13 +230,23 @@ def _preview_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="preview-v1")
 
 
+def _preview_country() -> str:
+    launch = current_launch()
+    link = load_link(get_connection(), launch.resource_link_id) if launch.resource_link_id else None
+    if link is None:
+        return default_country(None, None, None)
+    return default_country(None, AttemptPolicy.from_settings(link.settings).country,
+                           link.default_country)  # fmt: skip
+
+
 @bp.post("/preview")
 @staff_required
 def preview() -> Response:
     case = library().case(request.form.get("case"))
     if case is None:
         return error_page(404)
-    state = State.initial(case)
+    # the preview plays in the country asked for (the preview's country menu), else the default
+    state = State.initial(case, known(request.form.get("country")) or _preview_country())
     seed = new_seed()  # the preview shuffles the options as an attempt does
     raw = request.form.get("state")
     if raw:

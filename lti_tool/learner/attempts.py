@@ -48,6 +48,7 @@ _COLUMNS = (
     TABLE.c.state,
     TABLE.c.step,
     TABLE.c.shuffle_seed,
+    TABLE.c.country,
     TABLE.c.step_times,
     TABLE.c.status,
     TABLE.c.score,
@@ -95,6 +96,7 @@ class AttemptRow:
     state: dict[str, Any]
     step: int
     shuffle_seed: str | None
+    country: str | None
     step_times: list[float]
     status: str
     score: float | None
@@ -202,15 +204,16 @@ def begin(
     now: datetime,
     preview: bool,
     test_user: bool,
+    country: str = "",
 ) -> AttemptRow | None:
     """Insert attempt ``number`` and return it as stored; None when another request inserted
     it first (a double click on "Begin"): the caller then resumes that one."""
-    state = start(case).to_json()
+    state = start(case, country).to_json()
     seed = new_seed()
     values = {
         "learner_id": learner_id, "resource_link_id": link.id, "number": number,
         "case_id": case.id, "case_version": case.version, "state": state, "step": 0,
-        "shuffle_seed": seed, "step_times": [], "status": IN_PROGRESS, "critical": False, "preview": preview,
+        "shuffle_seed": seed, "country": country or None, "step_times": [], "status": IN_PROGRESS, "critical": False, "preview": preview,
         "test_user": test_user, "started_at": now, "updated_at": now,
     }  # fmt: skip
     attempt_id = db.execute(_insert_statement(db.dialect.name), values).scalar()
@@ -219,7 +222,7 @@ def begin(
     return AttemptRow(
         id=attempt_id, learner_id=learner_id, resource_link_id=link.id, number=number,
         case_id=case.id, case_version=case.version, state=state, step=0, shuffle_seed=seed,
-        step_times=[],
+        country=country or None, step_times=[],
         status=IN_PROGRESS, score=None, scores=None, critical=False, preview=preview,
         started_at=now, completed_at=None, link_settings=link.settings,
         default_country=link.default_country,

@@ -47,6 +47,9 @@ class Attempt(Base):
     # the order of each decision's options comes from this (lti_tool/simulation/shuffle.py);
     # None for attempts begun before options were shuffled: they keep the written order
     shuffle_seed: Mapped[str | None] = mapped_column(String(32))
+    # the country whose law and services the attempt is played in (lti_tool/countries.py);
+    # None: begun before countries were known, or no country was known
+    country: Mapped[str | None] = mapped_column(String(2))
     # seconds since the start at which each decision was made (time spent, per decision)
     step_times: Mapped[list[float]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(16), default=IN_PROGRESS)

@@ -15,6 +15,7 @@ from lti_tool import labels
 from lti_tool.fragments import rendered
 from lti_tool.i18n import case_text
 from lti_tool.learner.policy import AttemptPolicy
+from lti_tool.library import library
 from lti_tool.referrals import Directory
 from lti_tool.referrals import Entry
 from lti_tool.referrals import Note
@@ -41,6 +42,7 @@ HELPERS = {
     "tx": case_text.text,
     "il": case_text.inline,
     "translate": case_text.translate,
+    "md_text": case_text.render_markdown,
     "MODULES": labels.MODULES,
     "SETTINGS": labels.SETTINGS,
     "REFERRAL_KINDS": labels.REFERRAL_KINDS,
@@ -75,16 +77,40 @@ def debrief_outcome(case: Case, ending: Node, report: Debrief, locale: str
     return outcome, indicators
 
 
-def debrief_steps(case: Case, steps: Sequence[DebriefStep], locale: str) -> list[Markup]:
+def debrief_steps(case: Case, steps: Sequence[DebriefStep], locale: str,
+                  country: str | None = None) -> list[Markup]:  # fmt: skip
     """One list item per decision: the choice, its feedback, and the best option there."""
-    return [_debrief_step(case, step, locale) for step in steps]
+    return [_debrief_step(case, step, locale, country) for step in steps]
 
 
-def _debrief_step(case: Case, step: DebriefStep, locale: str) -> Markup:
+def _debrief_step(case: Case, step: DebriefStep, locale: str, country: str | None) -> Markup:
+    node = case.nodes[step.node_id]
+    choice = node.choice(step.choice_id)
+    note_id = choice.country_note if choice else None
     key = ("debrief-step", case.id, case.version, step.node_id, step.choice_id, step.critical,
-           step.best_choice_ids, locale)  # fmt: skip
-    return rendered(key, "learner/_debrief_step.html", case=case, step=step,
-                    node=case.nodes[step.node_id], **HELPERS)  # fmt: skip
+           step.best_choice_ids, locale, country if note_id else None)  # fmt: skip
+    note = country_note(library().referrals, country, note_id, locale)
+    return rendered(key, "learner/_debrief_step.html", case=case, step=step, node=node,
+                    country_note=note, **HELPERS)  # fmt: skip
+
+
+def country_note(countries: Mapping[str, Directory], country: str | None, note_id: str | None,
+                 locale: str) -> Markup:  # fmt: skip
+    """The country note ``note_id`` for ``country`` (or, without a country, a line saying that
+    this differs by country); empty without a note."""
+    if not note_id:
+        return Markup("")
+    directory = countries.get(country or "")
+    note = directory.note(note_id) if directory else None
+    return rendered(("country-note", country if note else None, note_id, locale),
+                    "learner/_country_note.html", directory=directory if note else None,
+                    note=note, **HELPERS)  # fmt: skip
+
+
+def country_notes(countries: Mapping[str, Directory], country: str | None,
+                  note_ids: Sequence[str], locale: str) -> Markup:  # fmt: skip
+    """The debrief's "In your country" notes."""
+    return Markup("").join(country_note(countries, country, n, locale) for n in note_ids)
 
 
 def referrals(countries: Mapping[str, Directory], country: str | None, locale: str

@@ -6,6 +6,8 @@ from dataclasses import asdict
 from dataclasses import dataclass
 from typing import Any
 
+from lti_tool.simulation.country import known
+
 GRADE_FROM = ("best", "latest", "first")
 FEEDBACK = ("each", "end")
 
@@ -17,6 +19,7 @@ class AttemptPolicy:
     feedback: str = "each"  # each: after every choice; end: only in the debrief
     score_maximum: float = 100.0
     pass_mark: float | None = None  # percent, 0-100; None: the case's own pass mark
+    country: str | None = None  # the country whose law and services the activity teaches
 
     @classmethod
     def from_settings(cls, settings: dict[str, Any] | None) -> AttemptPolicy:
@@ -40,6 +43,7 @@ class AttemptPolicy:
             feedback=feedback if feedback in FEEDBACK else "each",
             score_maximum=float(maximum),
             pass_mark=pass_mark_or_none(settings.get("pass_mark")),
+            country=known(settings.get("country")) or None,
         )
 
     def to_settings(self) -> dict[str, Any]:

@@ -14,7 +14,9 @@ from flask_babel import format_percent
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from lti_tool import labels
+from lti_tool.countries import default_country
+from lti_tool.countries import learner_country
+from lti_tool.countries import remember_country
 from lti_tool.db import get_connection
 from lti_tool.db import get_session
 from lti_tool.db import release_connection
@@ -41,12 +43,15 @@ from lti_tool.lti.launch_session import current_launch
 from lti_tool.lti.launch_session import launch_required
 from lti_tool.public_urls import public_url
 from lti_tool.simulation import Case
+from lti_tool.simulation import Choice
+from lti_tool.simulation import Node
 from lti_tool.simulation import State
 from lti_tool.simulation import StateInvalid
 from lti_tool.simulation import debrief
 from lti_tool.simulation import is_finished
 from lti_tool.simulation import offered_choices
 from lti_tool.simulation import start
+from lti_tool.simulation.country import known
 
 
 def _page(template: str, page: str, status: int = 200, **context: Any) -> Response:
@@ -78,6 +83,8 @@ def case_start_page(notice: str | None = None, status: int = 200) -> Response:
     past = attempts.history(get_connection(), launch.learner_id, link.id)
     about, content_note = page_parts.case_about(case, policy, past.count,
                                                 current_locale())  # fmt: skip
+    chosen = learner_country(get_connection(), launch.learner_id)
+    country = default_country(chosen, policy.country, link.default_country)
     return _page(
         "learner/case_start.html",
         "case-start",
@@ -92,6 +99,7 @@ def case_start_page(notice: str | None = None, status: int = 200) -> Response:
         may_start=policy.may_start_another(past.count),
         attempts_used=past.count,
         notice=notice,
+        country=country,
     )
 
 
@@ -150,6 +158,7 @@ def begin() -> Response:
     # "Started" tells the gradebook a first attempt is under way; it is written in the same
     # transaction as the attempt. Once the learner has a grade it is not sent again: a score
     # without scoreGiven clears the grade in Moodle.
+    country = _country_to_begin(link, policy)
     announce = not launch.is_staff and past.completed == 0
     session = None
     if announce:
@@ -165,6 +174,7 @@ def begin() -> Response:
         now=now,
         preview=launch.is_staff,
         test_user=launch.is_test_user,
+        country=country,
     )
     if attempt is None:  # a double click inserted this attempt first: resume that one
         if session:
@@ -178,7 +188,19 @@ def begin() -> Response:
         session.commit()
         if queued:
             grade_worker.wake(current_app)
-    return _scene(case, attempt, start(case))
+    return _scene(case, attempt, start(case, country))
+
+
+def _country_to_begin(link: LinkRow, policy: AttemptPolicy) -> str:
+    """The country chosen on the case page (remembered for next time), else the default."""
+    launch = current_launch()
+    posted = request.form.get("country")
+    if posted is not None and known(posted) == posted:
+        if posted:
+            remember_country(get_connection(), launch.learner_id, posted)
+        return posted
+    chosen = learner_country(get_connection(), launch.learner_id)
+    return default_country(chosen, policy.country, link.default_country)
 
 
 def _resume(case: Case, attempt: AttemptRow, notice: str | None = None) -> Response:
@@ -273,9 +295,7 @@ def choose() -> Response:
     if AttemptPolicy.from_settings(attempt.link_settings).feedback == "each":
         last = result.state.path[-1]
         node = case.nodes[last.node_id]
-        return _page("learner/feedback.html", "feedback", case=case, attempt=refreshed,
-                     node=node, choice=node.choice(last.choice_id),
-                     finished=refreshed.completed)  # fmt: skip
+        return _feedback_page(case, refreshed, node, node.choice(last.choice_id))
     if refreshed.completed:
         return _debrief(case, refreshed, result.state)
     return _scene(case, refreshed, result.state)
@@ -317,8 +337,15 @@ def feedback() -> Response:
         return _scene(case, attempt, state)
     last = state.path[-1]
     node = case.nodes[last.node_id]
+    return _feedback_page(case, attempt, node, node.choice(last.choice_id))
+
+
+def _feedback_page(case: Case, attempt: AttemptRow, node: Node, choice: Choice | None
+                   ) -> Response:  # fmt: skip
+    note = page_parts.country_note(library().referrals, attempt.country,
+                                   choice.country_note if choice else None, current_locale())  # fmt: skip
     return _page("learner/feedback.html", "feedback", case=case, attempt=attempt, node=node,
-                 choice=node.choice(last.choice_id), finished=attempt.completed)  # fmt: skip
+                 choice=choice, finished=attempt.completed, country_note=note)  # fmt: skip
 
 
 @bp.post("/pause")
@@ -331,14 +358,17 @@ def pause() -> Response:
     return _page("learner/paused.html", "paused", case=case, attempt=attempt)
 
 
-def _country(link_platform_country: str | None) -> str | None:
+def _country(attempt: AttemptRow) -> str | None:
+    """The country whose contacts and notes the debrief shows: the one chosen there, else
+    the attempt's."""
     chosen = request.form.get("country")
-    directories = library().referrals
-    if chosen in directories:
+    if chosen in library().referrals:
         return chosen
-    if link_platform_country in directories:
-        return link_platform_country
-    return labels.COUNTRY_FOR_LOCALE.get(str(g.get("locale") or ""))
+    policy_country = AttemptPolicy.from_settings(attempt.link_settings).country
+    return attempt.country or default_country(
+        learner_country(get_connection(), attempt.learner_id), policy_country,
+        attempt.default_country,
+    ) or None  # fmt: skip
 
 
 def _debrief(case: Case, attempt: AttemptRow, state: State | None = None) -> Response:
@@ -351,13 +381,16 @@ def _debrief(case: Case, attempt: AttemptRow, state: State | None = None) -> Res
         return _scene(case, attempt, state)
     policy = AttemptPolicy.from_settings(attempt.link_settings)
     past = attempts.tally(get_connection(), attempt.learner_id, attempt.resource_link_id)
-    country = _country(attempt.default_country)
+    country = _country(attempt)
     outcome = debrief(case, state)
     done = attempts.history(get_connection(), attempt.learner_id, attempt.resource_link_id)
     where = standing(policy, case.pass_mark, outcome.score.overall, done.completed)
     locale = current_locale()
     country_options, referral_contacts = page_parts.referrals(library().referrals, country, locale)
     ending = case.nodes[state.node_id]
+    notes = page_parts.country_notes(library().referrals, country, case.country_notes, locale)
+    ending_note_id = ending.ending.country_note if ending.ending else None
+    ending_note = page_parts.country_note(library().referrals, country, ending_note_id, locale)
     ending_and_score, indicators = page_parts.debrief_outcome(case, ending, outcome, locale)
     return _page(
         "learner/debrief.html",
@@ -370,7 +403,9 @@ def _debrief(case: Case, attempt: AttemptRow, state: State | None = None) -> Res
         standing=where,
         may_start=policy.may_start_another(past.count) and past.open_id is None,
         country=country,
-        path_items=page_parts.debrief_steps(case, outcome.steps, locale),
+        path_items=page_parts.debrief_steps(case, outcome.steps, locale, country),
+        country_notes=notes,
+        ending_note=ending_note,
         country_options=country_options,
         referral_contacts=referral_contacts,
         source_list=page_parts.sources(case),

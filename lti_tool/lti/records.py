@@ -245,6 +245,7 @@ SETTING_PARAMETERS = {
     "feedback": str,
     "score_maximum": float,
     "pass_mark": float,
+    "country": str,
 }
 
 

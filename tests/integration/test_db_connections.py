@@ -4,8 +4,6 @@ PostgreSQL pass (``LTI_TOOL_TEST_DATABASE_URL``), as CI does; SQLite pools need 
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy import create_engine
@@ -13,8 +11,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from lti_tool.db import make_engine
+from tests.conftest import POSTGRES_URL
 
-SERVER = os.environ.get("LTI_TOOL_TEST_DATABASE_URL", "")
+SERVER = POSTGRES_URL  # this worker's database (tests/conftest.py)
 pytestmark = pytest.mark.skipif(
     not SERVER.startswith("postgresql"), reason="needs LTI_TOOL_TEST_DATABASE_URL (PostgreSQL)"
 )

@@ -113,7 +113,7 @@ def test_debrief_shows_scores_path_indicators_referrals_and_sources(tool):
     assert "Choose a country" in page  # an English launch names no country
     italy = learner.click("/play/debrief", country="it")
     assert "800 290 290" in italy.text
-    assert "Checked on" in italy.text
+    assert "Checked against a stored copy of the source on" in italy.text
     greece = learner.click("/play/debrief", country="gr")
     assert "197" in greece.text
 

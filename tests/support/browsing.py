@@ -41,6 +41,7 @@ class _Forms(HTMLParser):
         self.data_page: str | None = None
         self.html_lang: str | None = None
         self._current: Form | None = None
+        self._select: list[str | None] | None = None  # name, first option, selected option
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
@@ -59,10 +60,21 @@ class _Forms(HTMLParser):
             self._current.fields[a["name"]] = a.get("value", "")
         elif self._current is not None and tag == "button" and a.get("name"):
             self._current.buttons.append((a["name"], a.get("value", "")))
+        elif self._current is not None and tag == "select" and a.get("name"):
+            self._select = [a["name"], None, None]
+        elif self._select is not None and tag == "option":
+            value = a.get("value", "")
+            self._select[1] = value if self._select[1] is None else self._select[1]
+            if "selected" in a:
+                self._select[2] = value
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "form":
             self._current = None
+        elif tag == "select" and self._select is not None and self._current is not None:
+            name, first, selected = self._select  # a browser submits the selected option
+            self._current.fields[str(name)] = selected if selected is not None else first or ""
+            self._select = None
 
 
 def parse(html: str) -> _Forms:
