@@ -315,7 +315,46 @@ def glossary_markdown() -> str:
         lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
     lines += ["", "## Notes for translators", ""]
     lines += [f"- **{term}**: {note}" for term, note in notes.items() if note]
+    lines += _regional_glossary()
     return "\n".join(lines) + "\n"
+
+
+def _regional_glossary() -> list[str]:
+    """The section for the regional variants, from ``translations/<variant>/glossary.tsv``
+    (term, Belgian wording, note): only the terms whose wording differs, or that only that
+    country has (OCMW / CPAS)."""
+    rows = {
+        variant: _tsv(TRANSLATIONS_DIR / variant / "glossary.tsv")
+        for variant in VARIANTS
+        if (TRANSLATIONS_DIR / variant / "glossary.tsv").exists()
+    }
+    if not rows:
+        return []
+    terms = list(dict.fromkeys(row[0] for found in rows.values() for row in found))
+    wording = {v: {r[0]: r[1] for r in found if len(r) > 1} for v, found in rows.items()}
+    tags = [v.replace("_", "-") for v in rows]
+    lines = [
+        "",
+        "## Belgian Dutch and Belgian French",
+        "",
+        "The regional variants (" + ", ".join(tags) + ") use these terms where Belgian wording",
+        "differs from the language's, and for Belgian services. Edit",
+        "`translations/<variant>/glossary.tsv`.",
+        "",
+        "| English | " + " | ".join(tags) + " |",
+        "|---|" + "---|" * len(tags),
+    ]
+    for term in terms:
+        cells = [term] + [wording[v].get(term, "") for v in rows]
+        lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
+    lines += [""]
+    lines += [
+        f"- **{row[0]}** ({variant.replace('_', '-')}): {row[2]}"
+        for variant, found in rows.items()
+        for row in found
+        if len(row) > 2 and row[2].strip()
+    ]
+    return lines
 
 
 def check_glossary() -> list[Finding]:

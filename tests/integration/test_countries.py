@@ -66,3 +66,36 @@ def test_no_country_can_be_chosen(tool):
     learner.click("/play/start", country="")
     (attempt,) = attempts(tool)
     assert attempt.country is None
+
+
+TRUST_LOST = ["private-exam", "simple-english", "ask-if-trafficked", "call-police"]
+
+
+def _play_to_the_last_feedback(learner: Learner, choices: list[str], **start: str):
+    learner.click("/play/start", **start)
+    for choice in choices:
+        learner.choose(choice)
+        if choice != choices[-1]:
+            learner.click("/play/scene")
+    return learner.page
+
+
+def test_the_feedback_and_the_debrief_show_the_country_notes_of_the_attempts_country(tool):
+    learner = Learner(tool, lang="it")
+    feedback = _play_to_the_last_feedback(learner, TRUST_LOST)
+    assert page_of(feedback) == "feedback"
+    assert "In questo paese: Italia" in feedback.text
+    assert "referto" in feedback.text  # the Italian reporting duty, under the feedback
+    assert "art. 365" in feedback.text
+    debrief = learner.click("/play/debrief")
+    assert "Nel Suo paese" in debrief.text  # the case's own notes
+    assert "STP" in debrief.text  # Italy's access to care without papers
+
+
+def test_without_a_country_the_note_says_that_it_differs_and_how_to_choose(tool):
+    learner = Learner(tool)  # English, no country
+    feedback = _play_to_the_last_feedback(learner, TRUST_LOST, country="")
+    assert "differ between countries" in feedback.text
+    assert "referto" not in feedback.text
+    debrief = learner.click("/play/debrief", country="de")  # chosen on the debrief
+    assert "In Germany" in debrief.text

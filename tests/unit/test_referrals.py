@@ -74,13 +74,13 @@ def test_a_note_without_how_it_was_checked_is_refused(folder):
 def test_a_case_naming_an_undefined_note_is_reported(folder, tmp_path):
     case_file = Path(__file__).resolve().parents[1] / "data" / "cases" / "feature-tour.yaml"
     text = case_file.read_text("utf-8").replace(
-        "critical_cap: 0.5\n", "critical_cap: 0.5\ncountry_notes: [work-injury]\n", 1
+        "country_notes: [healthcare-access]\n", "country_notes: [work-injury]\n", 1
     )
     written = tmp_path / "feature-tour.yaml"
     written.write_text(text, "utf-8")
     case = load_case(written)
     problems = unknown_notes({case.id: case}, load_directory(folder))
-    assert [p.node for p in problems] == ["work-injury"]
+    assert [p.node for p in problems] == ["work-injury", "reporting-duty"]
 
 
 def test_stale_lists_what_was_checked_more_than_the_given_months_ago():
