@@ -33,9 +33,15 @@ from lti_tool.i18n import case_text
 from lti_tool.instructor import bp
 from lti_tool.instructor import stats
 from lti_tool.instructor.access import staff_required
+from lti_tool.instructor.case_change import CONFIRMED
+from lti_tool.instructor.case_change import needs_confirmation
+from lti_tool.instructor.course_overview import course_overview
+from lti_tool.instructor.dashboard import dashboard_context
 from lti_tool.instructor.deep_linking import DeepLinkSettings
 from lti_tool.instructor.deep_linking import content_item
 from lti_tool.instructor.deep_linking import response_jwt
+from lti_tool.instructor.learner_table import QUERY_MAX
+from lti_tool.instructor.learner_table import TableView
 from lti_tool.instructor.roster import Member
 from lti_tool.instructor.roster import RosterError
 from lti_tool.instructor.roster import fetch_roster
@@ -139,6 +145,7 @@ def picker_page(mode: str, notice: str | None = None, status: int = 200) -> Resp
         languages={c.id: _languages(c) for c in cases},
         policy=AttemptPolicy(),
         notice=notice,
+        confirmed=bool(request.form.get(CONFIRMED)),
     )
 
 
@@ -173,7 +180,27 @@ def _policy_from_form() -> AttemptPolicy | None:
 @staff_required
 def pick() -> Response:
     mode = "deep-link" if current_launch().message_type == "LtiDeepLinkingRequest" else "link"
+    if mode == "link":
+        confirm = _confirm_change(None)
+        if confirm is not None:
+            return confirm
     return picker_page(mode)
+
+
+def _confirm_change(chosen: str | None) -> Response | None:
+    """The confirmation page when the activity's case would change under learners' attempts."""
+    launch = current_launch()
+    if launch.resource_link_id is None:
+        return None
+    link = get_session().get(ResourceLink, launch.resource_link_id)
+    if link is None:
+        return None
+    played = needs_confirmation(get_session(), link.id, link.case_id, chosen,
+                                bool(request.form.get(CONFIRMED)))  # fmt: skip
+    if played is None:
+        return None
+    return _page("instructor/confirm_change.html", "confirm-case-change", case=library().case(
+        link.case_id), case_id=link.case_id, played=played)  # fmt: skip
 
 
 @bp.post("/select")
@@ -193,6 +220,9 @@ def select_cases() -> Response:
         found = _link()
         if isinstance(found, Response):
             return found
+        confirm = _confirm_change(chosen[0])
+        if confirm is not None:  # a picker from before the confirmation, or a forged post
+            return confirm
         found.case_id = chosen[0]
         found.settings = policy.to_settings()
         get_session().commit()
@@ -303,7 +333,8 @@ def _roster(link: ResourceLink) -> tuple[list[Member] | None, str | None]:
     return members, None
 
 
-def dashboard_page(notice: str | None = None, status: int = 200) -> Response:
+def dashboard_page(notice: str | None = None, status: int = 200, error: bool = False
+                   ) -> Response:  # fmt: skip
     found = _link()
     if isinstance(found, Response):
         return found
@@ -311,32 +342,42 @@ def dashboard_page(notice: str | None = None, status: int = 200) -> Response:
     case = library().case(link.case_id)
     if case is None:
         return picker_page("link", notice)
-    session = get_session()
+    view, too_long = TableView.from_form(request.form)
+    if too_long:
+        notice, status, error = _("The name filter can hold at most %(count)d characters.",
+                                  count=QUERY_MAX), 400, True  # fmt: skip
     roster, roster_error = _roster(link)
-    attempts = stats.counted_attempts(session, link.id)
-    rows = stats.learner_rows(session, link.id, attempts, roster, link.platform_id)
+    session = get_session()
     return _page(
         "instructor/dashboard.html",
         "dashboard",
         status,
         case=case,
         link=link,
-        policy=AttemptPolicy.from_settings(link.settings),
-        rows=rows,
         roster_error=roster_error,
-        decisions=stats.decision_stats(case, attempts),
-        missed=stats.missed_indicators(case, attempts),
         grades=outbox.status(session, [link.id]),
         notice=notice,
-        counts={state: sum(1 for r in rows if r.status == state)
-                for state in ("not-started", "in_progress", "completed")},
-    )  # fmt: skip
+        error=error,
+        **dashboard_context(session, link, case, roster, view),
+    )
 
 
 @bp.post("/dashboard")
 @staff_required
 def dashboard() -> Response:
     return dashboard_page()
+
+
+@bp.post("/course")
+@staff_required
+def course() -> Response:
+    """The course overview: the activities of the instructor's own course."""
+    found = _link()
+    if isinstance(found, Response):
+        return found
+    return _page("instructor/course.html", "course-overview",
+                 overview=course_overview(get_session(), found), link=found,
+                 view=TableView.from_form(request.form)[0])  # fmt: skip
 
 
 @bp.post("/settings")
@@ -426,7 +467,7 @@ def _learner_page(link: ResourceLink, learner: LearnerAccount, page: str) -> Res
             }
         )
     return _page(f"instructor/{page}.html", page, case=case, learner=learner, played=played,
-                 link=link)  # fmt: skip
+                 link=link, view=TableView.from_form(request.form)[0])  # fmt: skip
 
 
 @bp.post("/export.csv")
