@@ -30,6 +30,7 @@ from lti_tool.lti.registrations import list_registrations
 from lti_tool.lti.registrations import remove_registration
 from lti_tool.simulation import Case
 from lti_tool.simulation import Problem
+from lti_tool.simulation.country import COUNTRIES
 
 
 def _create_app() -> Flask:
@@ -124,7 +125,8 @@ def platform() -> None:
     help="Unknown deployment ids of this registration: accept and record, or reject.",
 )
 @click.option("--default-locale", default=None, help="Language when a launch names none.")
-@click.option("--default-country", default=None, help="Country for referral contacts (gr, be, …).")
+@click.option("--default-country", default=None, type=click.Choice(["", *COUNTRIES]),
+              help="Country whose law, services and contacts the cases teach (gr, be, …).")  # fmt: skip
 @with_appcontext
 def platform_add(
     issuer: str,

@@ -21,6 +21,7 @@ from lti_tool.admin import auth
 from lti_tool.admin import bp
 from lti_tool.db import get_session
 from lti_tool.db import utcnow
+from lti_tool.errors import error_page
 from lti_tool.forms import posted_int
 from lti_tool.grading import outbox
 from lti_tool.grading import worker as grade_worker
@@ -30,9 +31,11 @@ from lti_tool.lti import keys as tool_keys
 from lti_tool.lti.dynamic_registration import create_invite
 from lti_tool.lti.dynamic_registration import open_invites
 from lti_tool.lti.dynamic_registration import withdraw_invite
+from lti_tool.lti.models import Platform
 from lti_tool.lti.registrations import list_registrations
 from lti_tool.public_urls import public_url
 from lti_tool.public_urls import tool_urls
+from lti_tool.simulation.country import known
 from lti_tool.throttle import sign_in_throttle
 
 log = logging.getLogger("lti_tool.admin")
@@ -128,6 +131,11 @@ def withdraw() -> ResponseReturnValue:
 
 
 def _overview(**extra: object) -> str:
+    """The overview page; ``extra`` says what the page answers (a notice's subject); a notice
+    shows only for what was done, never for a value left out."""
+    notices: dict[str, object] = {"resent": None, "withdrawn": None, "learner_deleted": None,
+                                  "new_link": None, "learner_missing": False,
+                                  "learner_unconfirmed": False}  # fmt: skip
     db = get_session()
     grace = timedelta(hours=current_app.config["KEY_GRACE_HOURS"])
     now = utcnow()
@@ -149,8 +157,23 @@ def _overview(**extra: object) -> str:
         invite_hours=int(INVITE_LIFETIME.total_seconds() // 3600),
         invites=open_invites(db),
         csrf=auth.csrf_token(),
-        **extra,
+        **(notices | extra),
     )
+
+
+@bp.post("/platform-country")
+@auth.admin_required
+def platform_country() -> ResponseReturnValue:
+    db = get_session()
+    platform_id = posted_int(request.form.get("platform", ""))
+    country = request.form.get("country", "")
+    platform = db.get(Platform, platform_id) if platform_id is not None else None
+    if platform is None or known(country) != country:
+        return error_page(400, _("That country or platform is not known."))
+    platform.default_country = country or None
+    db.commit()
+    log.info("admin set the default country of platform #%s", platform.id)
+    return redirect(url_for("admin.overview") + "#registrations")
 
 
 @bp.post("/resend")

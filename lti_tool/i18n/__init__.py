@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -49,9 +51,17 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["current_locale"] = current_locale
     app.jinja_env.globals["html_lang"] = lambda: html_lang(current_locale())
     app.jinja_env.globals["language_options"] = language_options
-    app.jinja_env.globals["format_percent"] = lambda value: format_percent(value, "#,##0%")
+    app.jinja_env.globals["format_percent"] = percent
     app.jinja_env.globals["format_date"] = format_date
     app.jinja_env.globals["format_datetime"] = lambda value: format_datetime(value, "short")
+
+
+def percent(share: float | Decimal | int) -> str:
+    """A share in [0, 1] as a whole percentage, rounded half up (2.5 % is 3 %, as people round,
+    not 2 % as banks do), written the way the current language writes it ("3 %" in French and
+    German, "3%" in English)."""
+    whole = Decimal(str(share)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return str(format_percent(whole))
 
 
 def _translations() -> Any:

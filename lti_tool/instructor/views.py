@@ -119,13 +119,22 @@ def _languages(case: Case) -> list[str]:
                     if lang != "en" and case_text.complete(case, lang))]  # fmt: skip
 
 
+def _by_module(cases: list[Case]) -> list[Case]:
+    """The catalogue in the order of the training's modules: by each case's first (main)
+    module, then by title."""
+    order = {module: number for number, module in enumerate(labels.MODULES)}
+    return sorted(cases, key=lambda c: (order.get(c.modules[0], len(order)) if c.modules
+                                        else len(order), c.title.casefold()))  # fmt: skip
+
+
 def picker_page(mode: str, notice: str | None = None, status: int = 200) -> Response:
     """``mode`` is ``deep-link`` (the platform asked for content) or ``link`` (an activity
     added by hand has no case yet)."""
-    module = request.form.get("module") or ""
-    setting = request.form.get("setting") or ""
+    cleared = bool(request.form.get("clear"))
+    module = "" if cleared else request.form.get("module") or ""
+    setting = "" if cleared else request.form.get("setting") or ""
     cases = [
-        c for c in library().catalogue()
+        c for c in _by_module(library().catalogue())
         if (not module or module in c.modules) and (not setting or c.setting == setting)
     ]  # fmt: skip
     settings = None
@@ -518,3 +527,10 @@ def review_page() -> Response:
     if learner is None:
         return _page("instructor/review_empty.html", "submission-review")
     return _learner_page(found, learner, "submission-review")
+
+
+@bp.post("/review")
+@staff_required
+def review() -> Response:
+    """The Submission Review page again (after Back or Reload)."""
+    return review_page()

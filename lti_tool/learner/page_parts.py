@@ -67,7 +67,7 @@ def debrief_outcome(case: Case, ending: Node, report: Debrief, locale: str
     score = report.score
     points = tuple(sorted(score.earned.items()))
     outcome = rendered(("debrief-outcome", case.id, case.version, ending.id, score.overall,
-                        score.critical, points, locale),
+                        score.critical, score.capped, points, locale),
                        "learner/_debrief_outcome.html", case=case, ending=ending, result=score,
                        **HELPERS)  # fmt: skip
     noticed, missed = tuple(report.indicators_noticed), tuple(report.indicators_missed)

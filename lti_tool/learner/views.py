@@ -1,5 +1,6 @@
 """The learner's pages. Every page is the answer to a POST that carries the launch token, so the
-case plays without cookies in any LMS iframe and without JavaScript."""
+case plays without cookies in any LMS iframe and without JavaScript. After Back or Reload a page
+is shown again, as the attempt is now, through ``again`` (see ``static/page.js``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from flask import current_app
 from flask import g
 from flask import render_template
 from flask import request
-from flask_babel import format_percent
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,7 @@ from lti_tool.grading import outbox
 from lti_tool.grading import worker as grade_worker
 from lti_tool.i18n import case_text
 from lti_tool.i18n import current_locale
+from lti_tool.i18n import percent
 from lti_tool.learner import attempts
 from lti_tool.learner import bp
 from lti_tool.learner import page_parts
@@ -48,6 +49,7 @@ from lti_tool.simulation import Node
 from lti_tool.simulation import State
 from lti_tool.simulation import StateInvalid
 from lti_tool.simulation import debrief
+from lti_tool.simulation import decisions_up_to
 from lti_tool.simulation import is_finished
 from lti_tool.simulation import offered_choices
 from lti_tool.simulation import start
@@ -83,6 +85,7 @@ def case_start_page(notice: str | None = None, status: int = 200) -> Response:
     past = attempts.history(get_connection(), launch.learner_id, link.id)
     about, content_note = page_parts.case_about(case, policy, past.count,
                                                 current_locale())  # fmt: skip
+    resume_at = _resume_point(case, past.open_id) if past.open_id is not None else None
     chosen = learner_country(get_connection(), launch.learner_id)
     country = default_country(chosen, policy.country, link.default_country)
     return _page(
@@ -95,12 +98,23 @@ def case_start_page(notice: str | None = None, status: int = 200) -> Response:
         link=link,
         policy=policy,
         open_attempt=past.open_id,
+        resume_at=resume_at,
         completed=past.completed,
         may_start=policy.may_start_another(past.count),
         attempts_used=past.count,
         notice=notice,
         country=country,
     )
+
+
+def _resume_point(case: Case, attempt_id: int) -> tuple[int, int] | None:
+    """Where an attempt in progress continues: its next decision, and of up to how many."""
+    attempt = attempts.load(get_connection(), attempt_id)
+    try:
+        state = attempts.state_of(case, attempt) if attempt is not None else None
+    except StateInvalid:
+        return None
+    return (state.decisions_made + 1, decisions_up_to(case, state)) if state else None
 
 
 @bp.post("/case")
@@ -118,7 +132,7 @@ def _scene(
     error: bool = False,
 ) -> Response:
     if is_finished(case, state):
-        return _debrief(case, attempt, state)
+        return _debrief(case, attempt, state, notice)
     node = case.nodes[state.node_id]
     narrative, choice_buttons = page_parts.scene_text(case, node,
                                            offered_choices(case, state, attempt.shuffle_seed),
@@ -133,6 +147,7 @@ def _scene(
         narrative=narrative,
         choice_buttons=choice_buttons,
         decision=state.decisions_made + 1,
+        up_to=decisions_up_to(case, state),
         step=state.decisions_made,
         notice=notice,
         notice_is_error=error,
@@ -314,7 +329,7 @@ def _queue_grade(session: Session, case: Case, attempt: AttemptRow, result: Choi
         # describes the attempt whose score is sent (the best, latest or first), not this one
         comment=lambda number, score: _("%(title)s: %(score)s in attempt %(number)s",
                                         title=case_text.text(case, "title", case.title),
-                                        score=format_percent(score, "#,##0%"),
+                                        score=percent(score),
                                         number=number),
         launch_url=public_url("lti.launch"),
     )  # fmt: skip
@@ -327,7 +342,10 @@ def feedback() -> Response:
     found = _own_attempt()
     if isinstance(found, Response):
         return found
-    case, attempt = found
+    return _feedback_again(*found)
+
+
+def _feedback_again(case: Case, attempt: AttemptRow) -> Response:
     try:
         state = attempts.state_of(case, attempt)
     except StateInvalid:
@@ -354,8 +372,38 @@ def pause() -> Response:
     found = _own_attempt()
     if isinstance(found, Response):
         return found
+    return _paused(*found)
+
+
+def _paused(case: Case, attempt: AttemptRow) -> Response:
+    try:
+        state = attempts.state_of(case, attempt)
+    except StateInvalid:
+        return _case_changed(attempt)
+    if attempt.completed or is_finished(case, state):
+        return _debrief(case, attempt, state)
+    return _page("learner/paused.html", "paused", case=case, attempt=attempt,
+                 decision=state.decisions_made + 1, up_to=decisions_up_to(case, state))  # fmt: skip
+
+
+@bp.post("/again")
+@launch_required
+def again() -> Response:
+    """A page of an attempt shown again after Back or Reload (``static/page.js``): as the
+    attempt is now, with a notice when a decision was made since the page was shown, because a
+    decision cannot be changed."""
+    found = _own_attempt()
+    if isinstance(found, Response):
+        return found
     case, attempt = found
-    return _page("learner/paused.html", "paused", case=case, attempt=attempt)
+    shown_at = posted_int(request.form.get("step"), minimum=0)
+    # when no decision was made since, the same page again
+    views = {"scene": _resume, "feedback": _feedback_again, "paused": _paused, "debrief": _debrief}
+    same_again = views.get(request.form.get("view", ""))
+    if same_again is not None and shown_at == attempt.step:
+        return same_again(case, attempt)
+    notice = _("A decision cannot be changed once it is made. This is where you are now.")
+    return _resume(case, attempt, notice)
 
 
 def _country(attempt: AttemptRow) -> str | None:
@@ -371,14 +419,15 @@ def _country(attempt: AttemptRow) -> str | None:
     ) or None  # fmt: skip
 
 
-def _debrief(case: Case, attempt: AttemptRow, state: State | None = None) -> Response:
+def _debrief(case: Case, attempt: AttemptRow, state: State | None = None,
+             notice: str | None = None) -> Response:  # fmt: skip
     if state is None:
         try:
             state = attempts.state_of(case, attempt)
         except StateInvalid:
             return _case_changed(attempt)
     if not attempt.completed or not is_finished(case, state):
-        return _scene(case, attempt, state)
+        return _scene(case, attempt, state, notice)
     policy = AttemptPolicy.from_settings(attempt.link_settings)
     past = attempts.tally(get_connection(), attempt.learner_id, attempt.resource_link_id)
     country = _country(attempt)
@@ -409,6 +458,7 @@ def _debrief(case: Case, attempt: AttemptRow, state: State | None = None) -> Res
         country_options=country_options,
         referral_contacts=referral_contacts,
         source_list=page_parts.sources(case),
+        notice=notice,
     )
 
 

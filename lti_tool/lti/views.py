@@ -363,6 +363,14 @@ def _landing_page(accepted: AcceptedLaunch) -> str:
     )
 
 
+@bp.get("/reshow")
+def reshow() -> Response:
+    """Where Back and Reload lead on the tool's pages (``static/page.js``): an address that
+    holds nothing, whose script posts the form its history entry kept (``static/reshow.js``)."""
+    body = render_template("lti/reshow.html", page="reshow")
+    return Response(body, mimetype="text/html")
+
+
 @bp.get("/jwks.json")
 def jwks() -> Response:
     response = jsonify(runtime().keyring.jwks())

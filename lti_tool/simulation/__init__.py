@@ -8,6 +8,7 @@ from lti_tool.simulation.debriefing import Debrief
 from lti_tool.simulation.debriefing import DebriefStep
 from lti_tool.simulation.debriefing import debrief
 from lti_tool.simulation.engine import choose
+from lti_tool.simulation.engine import decisions_up_to
 from lti_tool.simulation.engine import is_finished
 from lti_tool.simulation.engine import offered_choices
 from lti_tool.simulation.engine import shown_path
@@ -52,6 +53,7 @@ __all__ = [
     "check_file",
     "choose",
     "debrief",
+    "decisions_up_to",
     "is_finished",
     "iter_texts",
     "load_case",

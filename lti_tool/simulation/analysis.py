@@ -30,17 +30,29 @@ StateKey = tuple[str, tuple[Value, ...], frozenset[str]]
 class Analysis:
     maximum: Mapping[str, int]  # per dimension, over all complete paths
     maximum_total: int  # the most points a single complete path earns
+    most_decisions: int  # the most decisions on a way from the start to an ending
     state_count: int
     tracked_variables: tuple[str, ...]
     tracked_nodes: frozenset[str]
     best_total_from: Mapping[StateKey, int] = field(repr=False)
+    decisions_ahead_from: Mapping[StateKey, int] = field(repr=False, default_factory=dict)
 
     def best_total(
         self, node_id: str, variables: Mapping[str, Value], visited: Set[str]
     ) -> int | None:
         """The most points still reachable from this state, or None if no ending is."""
+        return self.best_total_from.get(self._key(node_id, variables, visited))
+
+    def decisions_ahead(
+        self, node_id: str, variables: Mapping[str, Value], visited: Set[str]
+    ) -> int | None:
+        """The most decisions still to make from this state on a way to an ending, or None
+        if no ending is reachable."""
+        return self.decisions_ahead_from.get(self._key(node_id, variables, visited))
+
+    def _key(self, node_id: str, variables: Mapping[str, Value], visited: Set[str]) -> StateKey:
         values = tuple(variables[name] for name in self.tracked_variables)
-        return self.best_total_from.get((node_id, values, frozenset(visited) & self.tracked_nodes))
+        return (node_id, values, frozenset(visited) & self.tracked_nodes)
 
 
 @dataclass(frozen=True)
@@ -90,6 +102,7 @@ def analyse(
     can_end = _can_reach_ending(keys, edges, nodes)
     components = strongly_connected([[target for _, target in moves] for moves in edges])
     best = _best_points(keys, edges, nodes, dimensions, components, can_end)
+    ahead = most_decisions_ahead(edges, [nodes[key[0]].is_ending for key in keys], components)
 
     reached = {key[0] for key in keys}
     offered = {
@@ -126,11 +139,15 @@ def analyse(
     analysis = Analysis(
         maximum={d: start_best[i] if start_best else 0 for i, d in enumerate(dimensions)},
         maximum_total=start_best[count] if start_best else 0,
+        most_decisions=ahead[0] or 0,
         state_count=len(keys),
         tracked_variables=tracked_variables,
         tracked_nodes=tracked_nodes,
         best_total_from={
             key: value[count] for key, value in zip(keys, best, strict=True) if value is not None
+        },
+        decisions_ahead_from={
+            key: value for key, value in zip(keys, ahead, strict=True) if value is not None
         },
     )
     return analysis, findings
@@ -256,6 +273,71 @@ def _best_points(
                 value = candidate if value is None else list(map(max, value, candidate))
         for state in component:
             best[state] = value
+    return best
+
+
+EXACT_CYCLE_STATES = 12  # larger cycles (none so far) get an upper bound instead
+
+
+def most_decisions_ahead(
+    edges: Sequence[Sequence[tuple[Choice, int]]],
+    is_ending: Sequence[bool],
+    components: Sequence[Sequence[int]],
+) -> list[int | None]:
+    """Per state: the most decisions on a way from it to an ending that never comes back to a
+    state it was in (0 at an ending), or None when no ending is reachable.
+
+    ``components`` are the strongly connected components of the state graph, sinks first
+    (``graphs.strongly_connected``), so a way that leaves a component never comes back to it:
+    between components this is the longest path, exactly. Inside a cycle (a "look at the chart
+    and come back" loop) the ways that visit each state once are tried one by one; a cycle of
+    more than ``EXACT_CYCLE_STATES`` states gets an upper bound instead (k - 1 moves inside,
+    then the best way out).
+    """
+    component_of = [0] * len(edges)
+    for number, component in enumerate(components):
+        for state in component:
+            component_of[state] = number
+    ahead: list[int | None] = [None] * len(edges)
+    for number, component in enumerate(components):
+        way_out: dict[int, int] = {}  # state -> the most decisions from it by leaving at once
+        for state in component:
+            best = 0 if is_ending[state] else None
+            for _, target in edges[state]:
+                after = ahead[target]
+                if component_of[target] != number and after is not None:
+                    best = max(best if best is not None else 0, after + 1)
+            if best is not None:
+                way_out[state] = best
+        if not way_out:
+            continue
+        if len(component) == 1:
+            ahead[component[0]] = way_out.get(component[0])
+        elif len(component) > EXACT_CYCLE_STATES:
+            for state in component:
+                ahead[state] = max(way_out.values()) + len(component) - 1
+        else:
+            inside = {
+                state: [target for _, target in edges[state] if component_of[target] == number]
+                for state in component
+            }
+            for state in component:
+                ahead[state] = _longest_inside(state, inside, way_out)
+    return ahead
+
+
+def _longest_inside(
+    first: int, inside: Mapping[int, Sequence[int]], way_out: Mapping[int, int]
+) -> int | None:
+    """The most decisions from ``first``: moves inside its cycle, each state once, then out."""
+    best: int | None = None
+    stack = [(first, 0, frozenset({first}))]
+    while stack:
+        state, moves, seen = stack.pop()
+        if state in way_out:
+            best = max(best if best is not None else 0, moves + way_out[state])
+        stack.extend((target, moves + 1, seen | {target})
+                     for target in inside[state] if target not in seen)  # fmt: skip
     return best
 
 

@@ -28,6 +28,15 @@ def offered_choices(case: Case, state: State, seed: str | None = None) -> list[C
     return [choice for choice in choices if choice.is_offered(state.variables, state.visited)]
 
 
+def decisions_up_to(case: Case, state: State) -> int:
+    """The most decisions an attempt at ``state`` makes in all: those already made and the most
+    still ahead on any way from here to an ending (so at the start, the case's longest path).
+    Never less than the decision the learner is at now."""
+    ahead = case.analysis.decisions_ahead(state.node_id, state.variables, state.visited)
+    now = 0 if _node_at(case, state).is_ending else 1
+    return state.decisions_made + max(ahead or 0, now)
+
+
 def shown_path(case: Case, state: State, seed: str | None) -> list[tuple[str, ...]]:
     """For each decision on ``state``'s path, the ids of the choices offered then, in the
     order that attempt showed them."""

@@ -10,11 +10,23 @@
   var target = box.getAttribute("data-target");
   var origin = box.getAttribute("data-origin");
   var key = box.getAttribute("data-key");
+
+  // The launch page is the answer to the platform's post: before posting the launch again,
+  // give its history entry a plain address, so that Back never lands on the browser's
+  // "Confirm form resubmission" page (the launch cannot be used twice anyway; /lti/reshow says
+  // to open the activity again from the course).
+  function leavePlainEntry() {
+    var address = box.getAttribute("data-address");
+    if (mode === "get" && address && window.history && window.history.replaceState) {
+      try { window.history.replaceState(null, "", address); } catch (e) { /* keep it */ }
+    }
+  }
   if (target === "_tool") {  // the tool's own storage (own-storage.js kept it at the login)
     var kept = null;
     try { kept = window.sessionStorage.getItem(key); } catch (e) { kept = null; }
     if (mode === "get") {
       box.querySelector("input[name=lti_storage_binding]").value = kept || "";
+      leavePlainEntry();
       box.submit();
     }
     return;
@@ -33,6 +45,7 @@
       window.location.href = box.getAttribute("data-next");
     } else {
       box.querySelector("input[name=lti_storage_binding]").value = value || "";
+      leavePlainEntry();
       box.submit();
     }
   }

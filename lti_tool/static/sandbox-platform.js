@@ -1,5 +1,6 @@
-// The sandbox LMS side of LTI Platform Storage: answer lti.capabilities, lti.put_data and
-// lti.get_data from the tool's frame, keeping values per tool origin.
+// The sandbox LMS side of the tool's postMessages: answer lti.capabilities, lti.put_data and
+// lti.get_data from the tool's frame (LTI Platform Storage, values kept per tool origin), and
+// size the frame to the height lti.frameResize asks for, as Canvas and Moodle do.
 (function () {
   "use strict";
   var frame = document.getElementById("tool-frame");
@@ -9,6 +10,15 @@
   window.addEventListener("message", function (event) {
     var data = event.data || {};
     if (event.origin !== toolOrigin || typeof data.subject !== "string") { return; }
+    if (data.subject === "lti.frameResize") {
+      var height = Math.ceil(Number(data.height));
+      if (event.source === frame.contentWindow && height > 0) {
+        frame.style.height = height + "px";
+        frame.style.minHeight = "0";
+        frame.setAttribute("data-resized-to", String(height));
+      }
+      return;
+    }
     var reply = { subject: data.subject + ".response", message_id: data.message_id };
     if (data.subject === "lti.capabilities") {
       reply.supported_messages = [

@@ -14,6 +14,7 @@ from tests.integration.test_grades import control
 from tests.integration.test_grades import deliver
 from tests.integration.test_learner import PATHS
 from tests.integration.test_learner import Learner
+from tests.support.browsing import Browser
 from tests.support.browsing import page_of
 from tests.support.browsing import parse
 
@@ -255,6 +256,12 @@ def test_an_administrator_makes_a_registration_link_that_works_once_shown(tool, 
     assert made.status_code == 200
     link = re.search(r"<code>(http[^<]*/lti/register/[^<]+)</code>", made.text).group(1)
     assert link not in made.url  # shown on the page that answers the POST, never in a URL
+    # only the notice of what was done: no "could no longer be used", no "sent again"
+    assert made.text.count('class="notice') == 1
+    assert "could no longer be used" not in made.text
+    assert "sent again" not in made.text
+    assert "<code>lti-tool keys rotate</code>" in made.text  # a command, not `backticks`
+    assert "`" not in made.text
 
     without_platform = requests.get(link, timeout=10)
     assert without_platform.status_code == 400  # a good link, opened without a platform
@@ -323,3 +330,22 @@ def test_a_platform_without_the_result_service_is_named_on_the_overview(tool):
     assert "after a crash or a timeout the tool cannot check what the platform received" in (
         overview.text.replace("\n", " ")
     )
+
+
+def test_an_administrator_sets_a_platforms_country(tool):
+    admin_user(tool)
+    assert 'lang="nl"' in Browser(tool).launch(lang="nl").text  # Moodle sends nl
+    http, overview = sign_in(tool)
+    form = next(f for f in parse(overview.text).forms if "/platform-country" in f.action)
+    assert form.fields["country"] == ""
+    saved = http.post(tool.base_url + "/admin/platform-country",
+                      data={**form.fields, "country": "be"}, timeout=10)  # fmt: skip
+    assert saved.status_code == 200
+    form = next(f for f in parse(saved.text).forms if "/platform-country" in f.action)
+    assert form.fields["country"] == "be"
+    for bad in ({"country": "xx"}, {"platform": "999999"}, {"platform": "x"}):
+        refused = http.post(tool.base_url + "/admin/platform-country",
+                            data={**form.fields, **bad}, timeout=10)  # fmt: skip
+        assert refused.status_code == 400, bad
+    # the platform is Belgian now: its Dutch launches get Belgian Dutch
+    assert 'lang="nl-BE"' in Browser(tool).launch(lang="nl").text

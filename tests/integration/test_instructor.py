@@ -123,6 +123,41 @@ def test_picker_filters_by_module_and_setting(tool):
     assert offered == ["tele-anyone-in-room"]
 
 
+def test_picker_lists_cases_in_the_order_of_the_modules(tool):
+    from lti_tool import labels
+
+    browser = Browser(tool)
+    picker = browser.launch(name="Dr Order", role="instructor", message="deep_linking")
+    offered = re.findall(r'type="checkbox" name="case" value="([^"]+)"', picker.text)
+    cases = tool.app.extensions["lti_tool.library"]
+    order = list(labels.MODULES)
+    main = [order.index(cases.case(case_id).modules[0]) for case_id in offered]
+    assert main == sorted(main)
+    assert len(set(main)) > 1
+
+
+def test_a_filter_that_finds_no_case_says_so_and_offers_them_all(tool):
+    from lti_tool import labels
+
+    cases = tool.app.extensions["lti_tool.library"].catalogue()
+    setting, module = next(
+        (s, m) for s in labels.SETTINGS for m in labels.MODULES
+        if not any(c.setting == s and m in c.modules for c in cases)
+    )  # fmt: skip
+    browser = Browser(tool)
+    picker = browser.launch(name="Dr Empty", role="instructor", message="deep_linking")
+    url, data = form_data(picker, "/teach/pick", module=module, setting=setting)
+    empty = browser.http.post(url, data=data, timeout=15)
+    assert empty.status_code == 200
+    assert "The catalogue has no case in the setting" in html.unescape(empty.text)
+    assert "New cases are added over time." in empty.text
+    assert 'form="filters" name="clear" value="1"' in empty.text
+    url, data = form_data(empty, "/teach/pick", module=module, setting=setting, clear="1")
+    everything = browser.http.post(url, data=data, timeout=15)
+    offered = re.findall(r'type="checkbox" name="case" value="([^"]+)"', everything.text)
+    assert len(offered) == len(cases)
+
+
 def test_preview_plays_without_recording(tool):
     browser = Browser(tool)
     picker = browser.launch(name="Dr Preview", role="instructor", message="deep_linking")
@@ -257,11 +292,15 @@ def test_submission_review_shows_the_learners_path(tool):
     offered = re.findall(r'<option value="(sb-[0-9a-f]+)">Reviewed Learner</option>', sandbox)
     assert len(offered) == 1
 
-    review = Browser(tool).launch(name="Dr Review", role="instructor", message="review",
-                                  for_user=offered[0])  # fmt: skip
+    browser = Browser(tool)
+    review = browser.launch(name="Dr Review", role="instructor", message="review",
+                            for_user=offered[0])  # fmt: skip
     assert page_of(review) == "submission-review"
     assert "The path of Reviewed Learner" in review.text
     assert "The best option here:" in review.text
+    again = browser.submit(review, "/teach/review")  # after Back or Reload (static/page.js)
+    assert page_of(again) == "submission-review"
+    assert "The path of Reviewed Learner" in again.text
 
 
 def test_learners_get_403_on_every_instructor_page(tool):

@@ -62,6 +62,15 @@ class Learner:
             self.click("/play/scene")
         return self.page
 
+    def play_on(self, choices: list[str]) -> requests.Response:
+        """Choose ``choices`` from the scene shown now, to the debrief."""
+        for choice in choices:
+            self.choose(choice)
+            if any(f.action.endswith("/play/debrief") for f in parse(self.page.text).forms):
+                return self.click("/play/debrief")
+            self.click("/play/scene")
+        return self.page
+
     @property
     def buttons(self) -> list[str]:
         return [value for form in parse(self.page.text).forms for _, value in form.buttons]
@@ -98,7 +107,10 @@ def test_each_ending_is_reached_and_debriefed(tool, ending):
     if ending in ("taken-away", "treated-only", "trust-lost"):
         assert attempt.critical
         assert attempt.score <= 0.5
-        assert "your overall score is capped" in debrief.text
+        assert "could have put the patient in danger" in debrief.text
+        # the cap is named only when it lowered the score
+        capped = "your overall score is capped" in debrief.text
+        assert capped == (attempt.score == pytest.approx(0.5)), attempt.score
 
 
 def test_debrief_shows_scores_path_indicators_referrals_and_sources(tool):
@@ -133,11 +145,96 @@ def test_resume_after_closing_the_page(tool):
 
     again = Learner(tool)  # the same person launches again tomorrow (new browser session)
     assert "Continue where you left off" in again.page.text
+    assert "You continue at decision 3 of up to 8." in again.page.text
     scene = again.click("/play/scene")
 
     assert page_of(scene) == "scene"
-    assert "Decision 3" in scene.text
+    assert "Decision 3 of up to 8" in scene.text
     assert len(attempts(tool)) == 1
+
+
+def test_the_case_start_says_decisions_are_final_and_how_many(tool):
+    learner = Learner(tool)
+    assert "Each decision is final" in learner.page.text
+    assert "Up to 8 decisions" in learner.page.text  # the longest path, not the node count
+    scene = learner.click("/play/start")
+    assert "Decision 1 of up to 8" in scene.text
+    assert '<progress max="8" value="0"' in scene.text
+    # on a shorter path the bound follows the path: the referral path has five decisions
+    learner.choose("private-exam")
+    learner.click("/play/scene")
+    learner.choose("phone-interpreter")
+    learner.click("/play/scene")
+    learner.choose("universal-education")
+    scene = learner.click("/play/scene")
+    assert "Decision 4 of up to" in scene.text
+    paused = learner.click("/play/pause")
+    assert page_of(paused) == "paused"
+    assert "You will continue at decision 4 of up to" in paused.text
+
+
+def test_the_cap_is_named_only_when_it_lowered_the_score(tool):
+    capped = Learner(tool, name="Cap Ped").play(
+        ["private-exam", "phone-interpreter", "universal-education", "call-police"]
+    )
+    assert "your overall score is capped at 50%" in capped.text
+    low = Learner(tool, name="Low Score").play(PATHS["taken-away"])
+    assert ">0%<" in low.text
+    assert "capped" not in low.text
+    assert "could have put the patient in danger" in low.text
+
+
+def shown_again(learner, page, **fields):
+    """What Back or Reload shows for ``page`` (what /lti/reshow posts from the history)."""
+    (form,) = [f for f in parse(page.text).forms if f.action.endswith("/play/again")]
+    data = {**form.fields, **fields}
+    return learner.browser.http.post(learner.tool.base_url + form.action, data=data, timeout=15)
+
+
+def test_a_page_shown_again_is_the_attempt_as_it_is_now(tool):
+    learner = Learner(tool)
+    first_scene = learner.click("/play/start")
+    again = shown_again(learner, first_scene)  # Reload: nothing changed, the same scene
+    assert page_of(again) == "scene"
+    assert "cannot be changed" not in again.text
+
+    feedback = learner.choose("private-exam")
+    assert page_of(shown_again(learner, feedback)) == "feedback"
+    back = shown_again(learner, first_scene)  # Back to the first scene: the choice is made
+    assert page_of(back) == "scene"
+    assert "A decision cannot be changed once it is made." in back.text
+    assert "Decision 2 of up to 8" in back.text
+    (attempt,) = attempts(tool)
+    assert attempt.step == 1  # showing a page again never records anything
+
+    learner.click("/play/scene")
+    paused = learner.click("/play/pause")
+    assert page_of(shown_again(learner, paused)) == "paused"
+    learner.click("/play/scene")
+    debrief = learner.play_on(PATHS["referral-made"][1:])
+    assert page_of(shown_again(learner, debrief)) == "debrief"
+    back = shown_again(learner, first_scene)
+    assert page_of(back) == "debrief"
+    assert "A decision cannot be changed once it is made." in back.text
+
+
+def test_a_page_shown_again_needs_its_own_attempt(tool):
+    owner = Learner(tool, name="Owner One")
+    scene = owner.click("/play/start")
+    other = Learner(tool, name="Other Two")
+    (form,) = [f for f in parse(scene.text).forms if f.action.endswith("/play/again")]
+    mine = next(f for f in parse(other.page.text).forms if f.action.endswith("/play/case"))
+    data = {**form.fields, "lt": mine.fields["lt"]}
+    refused = other.browser.http.post(tool.base_url + form.action, data=data, timeout=15)
+    assert refused.status_code == 403
+
+
+def test_the_reshow_address_holds_nothing(tool):
+    page = requests.get(tool.base_url + "/lti/reshow", timeout=15)
+    assert page.status_code == 200
+    assert page_of(page) == "reshow"
+    assert "open the activity again from your course" in page.text
+    assert 'name="lt"' not in page.text
 
 
 def test_double_submit_records_the_choice_once(tool):

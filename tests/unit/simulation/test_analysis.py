@@ -8,6 +8,7 @@ from pathlib import Path
 from lti_tool.simulation import Case
 from lti_tool.simulation import load_case
 from lti_tool.simulation.analysis import analyse
+from lti_tool.simulation.analysis import most_decisions_ahead
 from lti_tool.simulation.graphs import strongly_connected
 
 
@@ -104,3 +105,54 @@ def test_strongly_connected_handles_long_chains_without_recursion() -> None:
     size = 50_000
     chain = [[index + 1] for index in range(size - 1)] + [[0]]
     assert [len(component) for component in strongly_connected(chain)] == [size]
+
+
+def test_most_decisions_ahead_counts_the_longest_way_to_an_ending() -> None:
+    # 0 -> 1 -> 2 (ending); 0 -> 2; 3 -> 3 only (no ending reachable)
+    edges = [[(None, 1), (None, 2)], [(None, 2)], [], [(None, 3)]]
+    is_ending = [False, False, True, False]
+    components = strongly_connected([[t for _, t in moves] for moves in edges])
+    assert most_decisions_ahead(edges, is_ending, components) == [2, 1, 0, None]
+
+
+def test_most_decisions_ahead_walks_a_cycle_at_most_once() -> None:
+    # 0 <-> 1 (a cycle), 1 -> 2 (ending), 0 -> 3 -> 2: from 0, 0 -> 3 -> 2 or 0 -> 1 -> 2;
+    # from 1, 1 -> 0 -> 3 -> 2 (three) beats 1 -> 2; going round the cycle again never counts
+    edges = [[(None, 1), (None, 3)], [(None, 0), (None, 2)], [], [(None, 2)]]
+    components = strongly_connected([[t for _, t in moves] for moves in edges])
+    assert most_decisions_ahead(edges, [False, False, True, False], components) == [2, 3, 0, 1]
+
+
+def test_a_large_cycle_gets_an_upper_bound() -> None:
+    # a ring of 14 states, each with a way out to the ending (state 14)
+    size = 14
+    edges = [[(None, (s + 1) % size), (None, size)] for s in range(size)] + [[]]
+    components = strongly_connected([[t for _, t in moves] for moves in edges])
+    ahead = most_decisions_ahead(edges, [False] * size + [True], components)
+    assert ahead == [size] * size + [0]  # 13 moves round the ring and one out, at most
+
+
+def test_a_bounded_loop_counts_each_turn(write_case: Callable[..., Path]) -> None:
+    case = load_case(
+        write_case(
+            "bounded-loop-count",
+            """\
+  arrival:
+    text: A patient arrives.
+    choices:
+      - {id: ask, verdict: best, text: Ask., feedback: Good., points: {safety: 1}, next: end}
+      - id: wait
+        verdict: acceptable
+        text: Wait.
+        when: waited < 3
+        effects: {add: {waited: 1}}
+        feedback: Fine.
+        next: arrival
+  end:
+    text: Done.
+    ending: {title: Done, debrief: Done.}
+""",
+            variables="  waited: 0\n",
+        )
+    )
+    assert case.analysis.most_decisions == 4  # wait three times, then ask

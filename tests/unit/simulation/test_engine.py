@@ -17,6 +17,7 @@ from lti_tool.simulation import analysis
 from lti_tool.simulation import builder
 from lti_tool.simulation import choose
 from lti_tool.simulation import debrief
+from lti_tool.simulation import decisions_up_to
 from lti_tool.simulation import is_finished
 from lti_tool.simulation import offered_choices
 from lti_tool.simulation import score
@@ -220,3 +221,23 @@ def test_a_state_at_a_node_the_case_does_not_have_is_invalid(tour: Case) -> None
         choose(tour, foreign, "private-exam")
     with pytest.raises(StateInvalid):
         is_finished(tour, foreign)
+
+
+def test_decisions_up_to_is_the_longest_path_through_where_the_learner_is(
+    tour: Case, play: Play, tour_paths: dict[str, tuple[str, ...]]
+) -> None:
+    longest = max(len(choices) for choices in tour_paths.values())
+    assert tour.analysis.most_decisions == longest == 8
+    assert decisions_up_to(tour, start(tour)) == 8
+    # on the longest path the bound never moves
+    door = tour_paths["door-left-open"]
+    assert [decisions_up_to(tour, play(tour, *door[:n])) for n in range(len(door) + 1)] == [8] * 9
+    # on a shorter path it shrinks to the decisions that path can still take, down to its length
+    referral = tour_paths["referral-made"]
+    bounds = [decisions_up_to(tour, play(tour, *referral[:n])) for n in range(len(referral) + 1)]
+    assert bounds[0] == 8
+    assert bounds[-1] == len(referral) == 5
+    assert bounds == sorted(bounds, reverse=True)
+    # an ending counts the decisions made, whichever way it was reached
+    for choices in tour_paths.values():
+        assert decisions_up_to(tour, play(tour, *choices)) == len(choices)
