@@ -133,6 +133,5 @@ def variants(node: Node, texts: dict[str, str]) -> dict[str, Variant]:
         keys[choice.id] = key
         seen[key] = seen.get(key, 0) + 1
     return {
-        choice.id: Variant(keys[choice.id][1], seen[keys[choice.id]] > 1)
-        for choice in node.choices
+        choice.id: Variant(keys[choice.id][1], seen[keys[choice.id]] > 1) for choice in node.choices
     }

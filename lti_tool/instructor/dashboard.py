@@ -50,6 +50,7 @@ def dashboard_context(session: Session, link: ResourceLink, case: Case,
     attempts = stats.counted_attempts(session, link.id)
     rows = stats.learner_rows(session, link.id, attempts, roster, link.platform_id)
     mark_passed(rows, graded(attempts, policy.grade_from), mark)
+    states = (stats.NOT_STARTED, "in_progress", "completed")
     return {
         "policy": policy,
         "pass_mark": mark,
@@ -59,6 +60,5 @@ def dashboard_context(session: Session, link: ResourceLink, case: Case,
         "results": class_results(case, attempts, policy.grade_from, mark),
         "decisions": decisions(case, attempts),
         "missed": stats.missed_indicators(case, attempts),
-        "counts": {state: sum(1 for r in rows if r.status == state)
-                   for state in (stats.NOT_STARTED, "in_progress", "completed")},  # fmt: skip
+        "counts": {state: sum(1 for r in rows if r.status == state) for state in states},
     }

@@ -154,7 +154,12 @@ def picker_page(mode: str, notice: str | None = None, status: int = 200) -> Resp
         languages={c.id: _languages(c) for c in cases},
         policy=AttemptPolicy(),
         notice=notice,
-        confirmed=bool(request.form.get(CONFIRMED)),
+        # the picker's own forms keep the filters, and that a case change was confirmed
+        keep={
+            "module": module,
+            "setting": setting,
+            **({CONFIRMED: "1"} if request.form.get(CONFIRMED) else {}),
+        },
     )
 
 
