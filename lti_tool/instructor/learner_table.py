@@ -63,7 +63,8 @@ class TableView:
             order = COLUMNS[sort][1]
         show = form.get("show", "")
         result = form.get("result", "")
-        query = " ".join("".join(c for c in form.get("q", "") if c.isprintable()).split())
+        # control characters count as spaces; runs of spaces as one
+        query = " ".join("".join(c if c.isprintable() else " " for c in form.get("q", "")).split())
         too_long = len(query) > QUERY_MAX
         return cls(
             sort=sort,

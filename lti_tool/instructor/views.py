@@ -7,12 +7,10 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from typing import Any
 
 from flask import Response
 from flask import current_app
 from flask import g
-from flask import render_template
 from flask import request
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -34,14 +32,15 @@ from lti_tool.instructor import bp
 from lti_tool.instructor import stats
 from lti_tool.instructor.access import staff_required
 from lti_tool.instructor.case_change import CONFIRMED
-from lti_tool.instructor.case_change import needs_confirmation
-from lti_tool.instructor.course_overview import course_overview
+from lti_tool.instructor.course_views import confirm_change
 from lti_tool.instructor.dashboard import dashboard_context
 from lti_tool.instructor.deep_linking import DeepLinkSettings
 from lti_tool.instructor.deep_linking import content_item
 from lti_tool.instructor.deep_linking import response_jwt
 from lti_tool.instructor.learner_table import QUERY_MAX
 from lti_tool.instructor.learner_table import TableView
+from lti_tool.instructor.pages import current_link as _link
+from lti_tool.instructor.pages import render as _page
 from lti_tool.instructor.roster import Member
 from lti_tool.instructor.roster import RosterError
 from lti_tool.instructor.roster import fetch_roster
@@ -76,21 +75,7 @@ from lti_tool.simulation import score
 from lti_tool.simulation import shown_path
 from lti_tool.simulation.country import known
 
-HELPERS = {
-    "md": case_text.markdown,
-    "tx": case_text.text,
-    "il": case_text.inline,
-    "MODULES": labels.MODULES,
-    "SETTINGS": labels.SETTINGS,
-}
-
 log = logging.getLogger("lti_tool.instructor")
-
-
-def _page(template: str, page: str, status: int = 200, **context: Any) -> Response:
-    g.csp_frame_ok = True
-    body = render_template(template, page=page, **HELPERS, **context)
-    return Response(body, status=status, mimetype="text/html")
 
 
 def _registration() -> RegistrationRecord | None:
@@ -99,15 +84,6 @@ def _registration() -> RegistrationRecord | None:
     session = get_session()
     row = session.get(Registration, current_launch().registration_id)
     return find_registration(session, row.platform.issuer, row.client_id) if row else None
-
-
-def _link() -> ResourceLink | Response:
-    link_id = current_launch().resource_link_id
-    if link_id is None:
-        return error_page(400, _("This launch has no activity"),
-                          _("Open the activity from your course page."))  # fmt: skip
-    link = get_session().get(ResourceLink, link_id)
-    return link if link is not None else error_page(404)
 
 
 # -- the case picker -----------------------------------------------------------------------
@@ -195,26 +171,10 @@ def _policy_from_form() -> AttemptPolicy | None:
 def pick() -> Response:
     mode = "deep-link" if current_launch().message_type == "LtiDeepLinkingRequest" else "link"
     if mode == "link":
-        confirm = _confirm_change(None)
+        confirm = confirm_change(None)
         if confirm is not None:
             return confirm
     return picker_page(mode)
-
-
-def _confirm_change(chosen: str | None) -> Response | None:
-    """The confirmation page when the activity's case would change under learners' attempts."""
-    launch = current_launch()
-    if launch.resource_link_id is None:
-        return None
-    link = get_session().get(ResourceLink, launch.resource_link_id)
-    if link is None:
-        return None
-    played = needs_confirmation(get_session(), link.id, link.case_id, chosen,
-                                bool(request.form.get(CONFIRMED)))  # fmt: skip
-    if played is None:
-        return None
-    return _page("instructor/confirm_change.html", "confirm-case-change", case=library().case(
-        link.case_id), case_id=link.case_id, played=played)  # fmt: skip
 
 
 @bp.post("/select")
@@ -234,7 +194,7 @@ def select_cases() -> Response:
         found = _link()
         if isinstance(found, Response):
             return found
-        confirm = _confirm_change(chosen[0])
+        confirm = confirm_change(chosen[0])
         if confirm is not None:  # a picker from before the confirmation, or a forged post
             return confirm
         found.case_id = chosen[0]
@@ -380,18 +340,6 @@ def dashboard_page(notice: str | None = None, status: int = 200, error: bool = F
 @staff_required
 def dashboard() -> Response:
     return dashboard_page()
-
-
-@bp.post("/course")
-@staff_required
-def course() -> Response:
-    """The course overview: the activities of the instructor's own course."""
-    found = _link()
-    if isinstance(found, Response):
-        return found
-    return _page("instructor/course.html", "course-overview",
-                 overview=course_overview(get_session(), found), link=found,
-                 view=TableView.from_form(request.form)[0])  # fmt: skip
 
 
 @bp.post("/settings")
