@@ -15,13 +15,16 @@ from string import ascii_uppercase
 from lti_tool.instructor.stats import DecisionStats
 from lti_tool.simulation.model import Node
 
-WIDTH = 680
-ROW = 36
-TOP = 8
-BAR_X = 56
-BAR_WIDTH = 360  # a share of 100 %
-BAR_HEIGHT = 20
-AXIS = 28  # the tick labels under the bars
+# Each option takes two lines, so that the chart stays narrow enough to read on a phone: its
+# letter and figures, then its bar. Units are the SVG's own (about CSS pixels, see tool.css).
+WIDTH = 420
+ROW = 46  # an option: its text line and its bar
+TOP = 4
+BAR_X = 18
+BAR_WIDTH = 380  # a share of 100 %
+BAR_HEIGHT = 14
+TEXT_HEIGHT = 20  # from the top of an option to the top of its bar
+AXIS = 24  # the tick labels under the bars
 TICKS = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
@@ -40,16 +43,16 @@ class Bar:
     share: float
     best: bool
     critical: bool
-    y: int  # the top of the bar
+    top: int  # the top of the option's text line
     width: float
 
     @property
     def text_y(self) -> int:
-        return self.y + BAR_HEIGHT - 5
+        return self.top + TEXT_HEIGHT - 6
 
     @property
-    def value_x(self) -> float:
-        return BAR_X + self.width + 8
+    def y(self) -> int:
+        return self.top + TEXT_HEIGHT
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +63,6 @@ class Chart:
     width: int = WIDTH
     bar_x: int = BAR_X
     bar_height: int = BAR_HEIGHT
-    letter_x: int = BAR_X - 16
 
     @property
     def height(self) -> int:
@@ -88,7 +90,7 @@ def option_chart(decision: DecisionStats, node: Node) -> Chart:
                 share=option.share,
                 best=option.best,
                 critical=bool(choice and choice.critical),
-                y=TOP + ROW * index + (ROW - BAR_HEIGHT) // 2,
+                top=TOP + ROW * index,
                 width=round(option.share * BAR_WIDTH, 1),
             )
         )
