@@ -64,7 +64,8 @@ def test_dashboard_and_course_overview_are_accessible_in_each_language(page, cou
     for index in range(charts.count()):  # each chart has a name, and its table follows it
         assert charts.nth(index).evaluate("svg => svg.getAttribute('aria-labelledby')")
         name = charts.nth(index).evaluate(
-            "svg => document.getElementById(svg.getAttribute('aria-labelledby')).textContent")
+            "svg => document.getElementById(svg.getAttribute('aria-labelledby')).textContent"
+        )
         assert name.strip()
         assert charts.nth(index).locator("xpath=ancestor::section//table").count() == 1
 
