@@ -203,14 +203,16 @@ def test_the_frame_is_sized_to_the_page(page, tool):
     fitted()
 
 
-@pytest.mark.parametrize("lang", ["en", "el", "de"])
-def test_begin_the_case_is_in_view_on_a_phone(chromium, tool, lang):
+@pytest.mark.parametrize(("lang", "link"), [("en", "link-feature-tour"), ("el", "link-feature-tour"),
+                                            ("de", "link-feature-tour"), ("en", "link-long-note"),
+                                            ("de", "link-long-note")])  # fmt: skip
+def test_begin_the_case_is_in_view_on_a_phone(chromium, tool, lang, link):
     context = chromium.new_context(locale="en-GB", viewport={"width": 390, "height": 844})
     page = context.new_page()
     try:
         page.goto(tool.sandbox_url + "/sandbox/")
         page.select_option("#lang", lang)
-        page.select_option("select[name=link]", "link-feature-tour")
+        page.select_option("select[name=link]", link)
         page.click("button[type=submit]")
         frame = page.frame_locator("#tool-frame")
         frame.locator("body[data-page=case-start]").wait_for()

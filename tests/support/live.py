@@ -33,6 +33,8 @@ KEY_ENCRYPTION_KEY = "dGVzdHMtb25seS1rZXktZW5jcnlwdGlvbi1rZXkhISE="
 SANDBOX_LINKS = [
     {"id": "link-feature-tour", "title": "Feature tour", "case_id": "feature-tour"},
     {"id": "link-no-case", "title": "An activity without a case yet"},
+    # the shipped case with the longest content note (the case page on a phone)
+    {"id": "link-long-note", "title": "He keeps my phone", "case_id": "srh-he-keeps-my-phone"},
 ]
 
 
