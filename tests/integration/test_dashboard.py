@@ -321,3 +321,25 @@ def test_the_picker_filter_keeps_the_confirmation(tool):
     filtered = teacher.http.post(url, data=data, timeout=15)
 
     assert page_of(filtered) == "picker"
+
+
+def test_previews_and_test_users_need_no_confirmation(tool):
+    from lti_tool.sandbox.pages import user_sub
+    from tests.integration.test_instructor import control
+
+    control(tool, roster=[{"sub": user_sub("Test Student", "learner"), "name": "Test Student",
+                           "test_user": True}])  # fmt: skip
+    Learner(tool, name="Test Student").play(PATHS["taken-away"])
+    teacher = Learner(tool, name="Dr Tries It", role="instructor")  # plays a preview attempt
+    token = re.search(r'name="lt" value="([^"]+)"', teacher.page.text).group(1)
+    teacher.page = teacher.browser.http.post(tool.base_url + "/play/start", data={"lt": token},
+                                             timeout=15)  # fmt: skip
+    teacher.choose(PATHS["taken-away"][0])
+    with tool.session() as session:
+        assert len(session.scalars(select(Attempt)).all()) == 2
+    browser = Browser(tool)
+    dashboard = browser.launch(name="Dr Tries It", role="instructor")
+
+    url, data = form_data(dashboard, "/teach/pick")
+
+    assert page_of(browser.http.post(url, data=data, timeout=15)) == "picker"
