@@ -75,6 +75,7 @@ def _blueprints(app: Flask) -> None:
     from lti_tool import health
     from lti_tool import library
     from lti_tool import lti
+    from lti_tool import media
     from lti_tool.learner import launch as learner_launch
     from lti_tool.lti import runtime
 
@@ -83,6 +84,7 @@ def _blueprints(app: Flask) -> None:
     runtime.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(canvas_config.bp)
+    app.register_blueprint(media.bp)
     app.register_blueprint(lti.bp)
     from lti_tool.grading import worker
     from lti_tool.instructor import launch as instructor_launch

@@ -3,7 +3,8 @@
 Pages that the LMS shows in an iframe (launch, learner, instructor) may be framed by the
 origins in ``LTI_TOOL_FRAME_ANCESTORS``, or by default by the registered platforms' origins
 (``lti_tool.frame_ancestors``); everything else refuses framing (``'none'``). No page loads anything from
-another site, so scripts, styles and images are limited to the tool's own origin.
+another site, so scripts, styles, images and sound (a case's media) are limited to the tool's own
+origin.
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ def _policy(ancestors: str, form_action: str, frame_src: str) -> str:
         "script-src 'self'",
         "style-src 'self'",
         "img-src 'self' data:",
+        "media-src 'self'",
         "object-src 'none'",
         "base-uri 'none'",
         f"frame-ancestors {ancestors}",

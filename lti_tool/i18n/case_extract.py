@@ -29,6 +29,10 @@ HINTS = {
     "who": "who speaks",
     "line": "a line of dialogue",
     "debrief": "debrief of an ending (Markdown)",
+    "alt": "alternative text of an image: what it shows, for people who cannot see it "
+    "(plain text, short)",
+    "long_description": "long description of an image: what it shows in detail (Markdown)",
+    "transcript": "transcript of an audio clip: who says what (Markdown)",
 }
 
 

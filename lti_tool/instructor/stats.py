@@ -42,6 +42,7 @@ class LearnerRow:
     delivery_error: str | None = None
     failed_delivery_ids: list[int] = field(default_factory=list)
     in_roster: bool = True
+    passed: bool = False  # the attempt the gradebook gets reaches the pass mark
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,12 +7,10 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from typing import Any
 
 from flask import Response
 from flask import current_app
 from flask import g
-from flask import render_template
 from flask import request
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -33,9 +31,16 @@ from lti_tool.i18n import case_text
 from lti_tool.instructor import bp
 from lti_tool.instructor import stats
 from lti_tool.instructor.access import staff_required
+from lti_tool.instructor.case_change import CONFIRMED
+from lti_tool.instructor.course_views import confirm_change
+from lti_tool.instructor.dashboard import dashboard_context
 from lti_tool.instructor.deep_linking import DeepLinkSettings
 from lti_tool.instructor.deep_linking import content_item
 from lti_tool.instructor.deep_linking import response_jwt
+from lti_tool.instructor.learner_table import QUERY_MAX
+from lti_tool.instructor.learner_table import TableView
+from lti_tool.instructor.pages import current_link as _link
+from lti_tool.instructor.pages import render as _page
 from lti_tool.instructor.roster import Member
 from lti_tool.instructor.roster import RosterError
 from lti_tool.instructor.roster import fetch_roster
@@ -70,21 +75,7 @@ from lti_tool.simulation import score
 from lti_tool.simulation import shown_path
 from lti_tool.simulation.country import known
 
-HELPERS = {
-    "md": case_text.markdown,
-    "tx": case_text.text,
-    "il": case_text.inline,
-    "MODULES": labels.MODULES,
-    "SETTINGS": labels.SETTINGS,
-}
-
 log = logging.getLogger("lti_tool.instructor")
-
-
-def _page(template: str, page: str, status: int = 200, **context: Any) -> Response:
-    g.csp_frame_ok = True
-    body = render_template(template, page=page, **HELPERS, **context)
-    return Response(body, status=status, mimetype="text/html")
 
 
 def _registration() -> RegistrationRecord | None:
@@ -93,15 +84,6 @@ def _registration() -> RegistrationRecord | None:
     session = get_session()
     row = session.get(Registration, current_launch().registration_id)
     return find_registration(session, row.platform.issuer, row.client_id) if row else None
-
-
-def _link() -> ResourceLink | Response:
-    link_id = current_launch().resource_link_id
-    if link_id is None:
-        return error_page(400, _("This launch has no activity"),
-                          _("Open the activity from your course page."))  # fmt: skip
-    link = get_session().get(ResourceLink, link_id)
-    return link if link is not None else error_page(404)
 
 
 # -- the case picker -----------------------------------------------------------------------
@@ -148,6 +130,12 @@ def picker_page(mode: str, notice: str | None = None, status: int = 200) -> Resp
         languages={c.id: _languages(c) for c in cases},
         policy=AttemptPolicy(),
         notice=notice,
+        # the picker's own forms keep the filters, and that a case change was confirmed
+        keep={
+            "module": module,
+            "setting": setting,
+            **({CONFIRMED: "1"} if request.form.get(CONFIRMED) else {}),
+        },
     )
 
 
@@ -182,6 +170,10 @@ def _policy_from_form() -> AttemptPolicy | None:
 @staff_required
 def pick() -> Response:
     mode = "deep-link" if current_launch().message_type == "LtiDeepLinkingRequest" else "link"
+    if mode == "link":
+        confirm = confirm_change(None)
+        if confirm is not None:
+            return confirm
     return picker_page(mode)
 
 
@@ -202,6 +194,9 @@ def select_cases() -> Response:
         found = _link()
         if isinstance(found, Response):
             return found
+        confirm = confirm_change(chosen[0])
+        if confirm is not None:  # a picker from before the confirmation, or a forged post
+            return confirm
         found.case_id = chosen[0]
         found.settings = policy.to_settings()
         get_session().commit()
@@ -312,7 +307,8 @@ def _roster(link: ResourceLink) -> tuple[list[Member] | None, str | None]:
     return members, None
 
 
-def dashboard_page(notice: str | None = None, status: int = 200) -> Response:
+def dashboard_page(notice: str | None = None, status: int = 200, error: bool = False
+                   ) -> Response:  # fmt: skip
     found = _link()
     if isinstance(found, Response):
         return found
@@ -320,26 +316,24 @@ def dashboard_page(notice: str | None = None, status: int = 200) -> Response:
     case = library().case(link.case_id)
     if case is None:
         return picker_page("link", notice)
-    session = get_session()
+    view, too_long = TableView.from_form(request.form)
+    if too_long:
+        notice, status, error = _("The name filter can hold at most %(count)d characters.",
+                                  count=QUERY_MAX), 400, True  # fmt: skip
     roster, roster_error = _roster(link)
-    attempts = stats.counted_attempts(session, link.id)
-    rows = stats.learner_rows(session, link.id, attempts, roster, link.platform_id)
+    session = get_session()
     return _page(
         "instructor/dashboard.html",
         "dashboard",
         status,
         case=case,
         link=link,
-        policy=AttemptPolicy.from_settings(link.settings),
-        rows=rows,
         roster_error=roster_error,
-        decisions=stats.decision_stats(case, attempts),
-        missed=stats.missed_indicators(case, attempts),
         grades=outbox.status(session, [link.id]),
         notice=notice,
-        counts={state: sum(1 for r in rows if r.status == state)
-                for state in ("not-started", "in_progress", "completed")},
-    )  # fmt: skip
+        error=error,
+        **dashboard_context(session, link, case, roster, view),
+    )
 
 
 @bp.post("/dashboard")
@@ -435,7 +429,7 @@ def _learner_page(link: ResourceLink, learner: LearnerAccount, page: str) -> Res
             }
         )
     return _page(f"instructor/{page}.html", page, case=case, learner=learner, played=played,
-                 link=link)  # fmt: skip
+                 link=link, view=TableView.from_form(request.form)[0])  # fmt: skip
 
 
 @bp.post("/export.csv")

@@ -22,6 +22,7 @@ from lti_tool.simulation.loader import load_library
 from lti_tool.simulation.model import Case
 from lti_tool.simulation.model import Choice
 from lti_tool.simulation.model import Ending
+from lti_tool.simulation.model import Media
 from lti_tool.simulation.model import Node
 from lti_tool.simulation.model import Source
 from lti_tool.simulation.problems import CaseInvalid
@@ -42,6 +43,7 @@ __all__ = [
     "Debrief",
     "DebriefStep",
     "Ending",
+    "Media",
     "Node",
     "Problem",
     "Score",

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+from typing import Literal
 
 from lti_tool.simulation.analysis import MAX_STATES
 from lti_tool.simulation.analysis import Analysis
@@ -26,11 +27,15 @@ from lti_tool.simulation.country import VARIABLE as COUNTRY
 from lti_tool.simulation.document import DataPath
 from lti_tool.simulation.document import Document
 from lti_tool.simulation.document import node_of
+from lti_tool.simulation.media import MEDIA_FOLDER
+from lti_tool.simulation.media import inspect
+from lti_tool.simulation.media import locate
 from lti_tool.simulation.model import DEFAULT_PASS_MARK
 from lti_tool.simulation.model import Case
 from lti_tool.simulation.model import Choice
 from lti_tool.simulation.model import Effects
 from lti_tool.simulation.model import Ending
+from lti_tool.simulation.model import Media
 from lti_tool.simulation.model import Node
 from lti_tool.simulation.model import Source
 from lti_tool.simulation.problems import TOP_LEVEL
@@ -55,6 +60,7 @@ class _Builder:
         self.declared: dict[str, Value] = dict(self.data.get("variables", {}))
         # the built-in country is known to conditions; it stays in the case only if one reads it
         self.variables: dict[str, Value] = {**self.declared, COUNTRY: ""}
+        self.media_used: set[str] = set()
 
     def report(self, where: DataPath, message: str, node: str | None = None) -> None:
         node_id = node_of(where) if node is None else node
@@ -63,6 +69,7 @@ class _Builder:
     def build(self) -> tuple[Case | None, list[Problem]]:
         self.check_top_level()
         nodes = {node_id: self.node(node_id, node) for node_id, node in self.data["nodes"].items()}
+        self.check_unused_media()
         if self.problems:
             return None, self.problems
         conditions = [c.condition for n in nodes.values() for c in n.choices if c.condition]
@@ -118,6 +125,11 @@ class _Builder:
             first_line.setdefault(choice_id, line)
             choices.append(self.choice(where, choice_data, line))
         ending = data.get("ending")
+        media = tuple(
+            found
+            for index, item in enumerate(data.get("media", []))
+            if (found := self.media((*at, "media", index), item, ending is not None))
+        )
         return Node(
             id=node_id,
             text=data["text"],
@@ -131,7 +143,60 @@ class _Builder:
                 else None
             ),
             line=self.document.line(at),
+            media=media,
         )
+
+    def media(self, where: DataPath, data: dict[str, Any], at_ending: bool) -> Media | None:
+        """The checked media item, or None after reporting why it cannot be shown."""
+        label = f"media[{where[-1]}]"
+        kind: Literal["image", "audio"] = "image" if "image" in data else "audio"
+        self.media_used.add(data[kind])
+        if at_ending:
+            message = "media are shown in scenes with choices, not at an ending"
+            self.report(where, f"{label}: {message}; put the item on the node before it")
+            return None
+        this = "an image" if kind == "image" else "audio"
+        for key in ("transcript",) if kind == "image" else ("alt", "long_description"):
+            if key in data:
+                owner = "an audio clip" if key == "transcript" else "an image"
+                self.report((*where, key), f"{label}: `{key}` belongs to {owner}, not to {this}")
+        path, why = locate(self.path, self.data["id"], data[kind])
+        if path is None:
+            self.report((*where, kind), f"{label}: {why}")
+            return None
+        checked, reasons = inspect(path, kind)
+        for reason in reasons:
+            self.report((*where, kind), f"{label}: {reason}")
+        if checked is None:
+            return None
+        return Media(
+            kind=kind,
+            file=data[kind],
+            path=checked.path,
+            content_type=checked.content_type,
+            digest=checked.digest,
+            alt=data.get("alt", ""),
+            long_description=data.get("long_description"),
+            transcript=data.get("transcript", ""),
+            width=checked.width,
+            height=checked.height,
+            line=self.document.line(where),
+        )
+
+    def check_unused_media(self) -> None:
+        """A file in the case's media folder that no node shows is reported: it would ship
+        without anyone seeing it (a leftover, or a name misspelt in the case)."""
+        folder = self.path.parent / MEDIA_FOLDER / str(self.data["id"])
+        if not folder.is_dir():
+            return
+        for path in sorted(folder.iterdir()):
+            if path.name not in self.media_used:
+                self.report(
+                    ("id",),
+                    f"{MEDIA_FOLDER}/{self.data['id']}/{path.name} is not shown by any node; "
+                    "remove it or add it to a node's `media`",
+                    TOP_LEVEL,
+                )
 
     def choice(self, where: DataPath, data: dict[str, Any], line: int) -> Choice:
         label = f"choice `{data['id']}`"

@@ -88,6 +88,24 @@ class Choice:
 
 
 @dataclass(frozen=True, slots=True)
+class Media:
+    """An image (with its alt text and optional long description) or an audio clip (with its
+    transcript) shown in a scene; the file lies in ``media/<case-id>/`` next to the case."""
+
+    kind: Literal["image", "audio"]
+    file: str  # the file name as written in the case
+    path: Path  # where the checked file lies
+    content_type: str
+    digest: str  # names the file's content in the address it is served at
+    alt: str = ""  # an image's alternative text
+    long_description: str | None = None  # an image's longer description (Markdown)
+    transcript: str = ""  # an audio clip's transcript (Markdown)
+    width: int | None = None
+    height: int | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Node:
     id: str
     text: str
@@ -97,6 +115,7 @@ class Node:
     choices: tuple[Choice, ...] = ()
     ending: Ending | None = None
     line: int = 0
+    media: tuple[Media, ...] = ()
 
     @property
     def is_ending(self) -> bool:
@@ -138,6 +157,14 @@ class Case:
     @property
     def reads_country(self) -> bool:
         return COUNTRY in self.variables
+
+    def media_file(self, file: str) -> Media | None:
+        """The media item that shows ``file`` (the first, when several nodes show it)."""
+        for node in self.nodes.values():
+            for item in node.media:
+                if item.file == file:
+                    return item
+        return None
 
     def note_ids(self) -> tuple[str, ...]:
         """Every country note id the case places, case-level ones first."""

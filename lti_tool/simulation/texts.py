@@ -1,7 +1,7 @@
 """Every learner-visible text of a case with its gettext context (msgctxt), in file order.
 
 The contexts follow the "Translation contexts" table of docs/case-format.md; indexes of
-observations and speaker lines count from 1.
+observations, speaker lines and media items count from 1.
 """
 
 from __future__ import annotations
@@ -54,6 +54,11 @@ def collect_texts(document: Document) -> tuple[TextItem, ...]:
             for part in ("who", "line"):
                 where = (*at, "speaker", number - 1, part)
                 add(f"{node_id}/speaker/{number}/{part}", where, utterance[part])
+        for number, item in enumerate(node.get("media", []), start=1):
+            for part in ("alt", "long_description", "transcript"):
+                if part in item:
+                    where = (*at, "media", number - 1, part)
+                    add(f"{node_id}/media/{number}/{part}", where, item[part])
         if "ending" in node:
             for part in ("title", "debrief"):
                 add(f"{node_id}/ending/{part}", (*at, "ending", part), node["ending"][part])

@@ -160,8 +160,12 @@ def test_back_and_reload_on_the_instructor_pages(page, tool):
     reload(page, "dashboard")  # shows the dashboard; it does not save again
     assert "Settings saved." not in text_of(page)
 
-    click(page, "Choose another case", "picker")
-    reload(page, "picker")
+    # Dana has played the case: "Choose another case" asks first
+    click(page, "Choose another case", "confirm-case-change")
+    reload(page, "confirm-case-change")
+    click(page, "Choose another case anyway", "picker")
+    reload(page, "picker")  # the picker again, not the confirmation
+    back(page, "confirm-case-change")
     back(page, "dashboard")
 
 

@@ -99,3 +99,16 @@ def test_without_a_country_the_note_says_that_it_differs_and_how_to_choose(tool)
     assert "referto" not in feedback.text
     debrief = learner.click("/play/debrief", country="de")  # chosen on the debrief
     assert "In Germany" in debrief.text
+
+
+def test_a_belgian_dutch_launch_sees_belgian_terms_and_belgian_services(tool):
+    belgian = Learner(tool, name="Belgian Nurse", lang="nl-BE", link="link-ed")
+    dutch = Learner(tool, name="Dutch Nurse", lang="nl", link="link-ed")
+    assert "urgentiearts, op de spoedgevallendienst" in belgian.page.text
+    assert "spoedgevallendienst" not in dutch.page.text
+    assert "arts op de spoedafdeling" in dutch.page.text
+    assert "Spoedgevallendienst" in belgian.page.text  # the interface's setting label too
+    services = Learner(tool, name="Belgian Nurse", lang="nl-BE").play(["confront-companion"])
+    assert page_of(services) == "debrief"
+    assert "Payoke" in services.text and "116 000" in services.text  # Belgium's contacts
+    assert "CoMensha" not in services.text  # not the Netherlands'

@@ -35,6 +35,7 @@ SANDBOX_LINKS = [
     {"id": "link-no-case", "title": "An activity without a case yet"},
     # the shipped case with the longest content note (the case page on a phone)
     {"id": "link-long-note", "title": "He keeps my phone", "case_id": "srh-he-keeps-my-phone"},
+    {"id": "link-ed", "title": "The partner who answers", "case_id": "ed-partner-who-answers"},
 ]
 
 

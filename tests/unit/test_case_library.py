@@ -10,8 +10,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from babel.messages.pofile import read_po
 
 from lti_tool.paths import CASES_DIR
+from lti_tool.paths import TRANSLATIONS_DIR as TRANSLATIONS
 from lti_tool.referrals import COUNTRIES
 from lti_tool.referrals import load_directory
 from lti_tool.simulation import is_finished
@@ -45,15 +47,53 @@ ENDINGS = [
 # The library as a whole
 
 
-def test_every_case_file_loads_and_there_are_at_least_eight():
+def test_every_case_file_loads_and_there_are_at_least_thirteen():
     assert sorted(library()) == sorted(CASE_IDS)
-    assert len(CASE_IDS) >= 8
+    assert len(CASE_IDS) >= 13
 
 
-def test_every_module_is_covered_by_at_least_two_cases():
+def test_every_module_is_covered_by_at_least_three_cases():
     covered = Counter(module for case in library().values() for module in case.modules)
-    thin = {module: covered[module] for module in MODULES if covered[module] < 2}
-    assert not thin, f"modules covered by fewer than two cases: {thin}"
+    thin = {module: covered[module] for module in MODULES if covered[module] < 3}
+    assert not thin, f"modules covered by fewer than three cases: {thin}"
+
+
+def test_the_paediatric_setting_has_a_case_and_the_new_forms_of_exploitation_are_covered():
+    settings = Counter(case.setting for case in library().values())
+    assert settings["paediatric-care"] >= 1
+    for case_id in ("eu-seasonal-worker", "ed-forced-criminality", "forced-marriage",
+                    "srh-he-keeps-my-phone", "paediatric-child-interpreter"):  # fmt: skip
+        assert case_id in CASE_IDS
+
+
+HAVE_A_LINE = ("referral/it/", "referral/gr/")  # Numero Verde Anti-tratta; A21 1109
+NATIONAL_LINE = {
+    "de": ("nationale hotline gegen menschenhandel", "nationalen hotline gegen menschenhandel"),
+    "fr": ("ligne nationale d'assistance contre la traite", "ligne nationale contre la traite"),
+    "nl": ("nationale hulplijn mensenhandel", "nationale hotline mensenhandel"),
+}
+
+
+def test_no_text_names_a_national_anti_trafficking_line_where_there_is_none():
+    """Germany, Belgium, the Netherlands and France have no national anti-trafficking line:
+    no English case text and no German, French or Dutch translation may name one, except
+    where it speaks of Italy's, which exists (the Numero Verde Anti-tratta)."""
+    english = " ".join(item.text for case in library().values() for item in case.texts).lower()
+    assert "national anti-trafficking line" not in english
+    assert "national trafficking line" not in english
+    for language, phrases in NATIONAL_LINE.items():
+        for variant in (language, f"{language}_BE"):
+            path = TRANSLATIONS / variant / "LC_MESSAGES" / "cases.po"
+            if not path.exists():
+                continue
+            with path.open("rb") as handle:
+                catalog = read_po(handle)
+            for message in catalog:
+                text = str(message.string).lower()
+                if (message.context or "").startswith(HAVE_A_LINE) or "800 290 290" in text:
+                    continue
+                for phrase in phrases:
+                    assert phrase not in text, (variant, message.context, phrase)
 
 
 @pytest.mark.parametrize("case_id", CASE_IDS)

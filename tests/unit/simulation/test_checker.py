@@ -121,6 +121,86 @@ EXPECTED = {
         "41: alone: choice `open-questions` (best, 83 characters) is the longest option here; "
         "the next longest, `label`, has 25",
     ],
+    # media (the files are in bad_cases/media/<case-id>/)
+    "media-empty-alt": [
+        "22: arrival: media[0].alt: must not be empty: say what the image shows to someone who "
+        "cannot see it",
+        "24: arrival: media[1].alt: must not be empty: say what the image shows to someone who "
+        "cannot see it",
+        "25: arrival: media[2]: missing required key `alt`",
+        "27: arrival: media[3]: missing required key `transcript`",
+    ],
+    "media-missing": [
+        "2: -: media/media-missing/room.svg is not shown by any node; remove it or add it to a "
+        "node's `media`",
+        "21: arrival: media[0]: `room-plan.svg` is not in media/media-missing/ (no such file)",
+    ],
+    "media-oversize": [
+        "21: arrival: media[0]: `big.svg` is 520 KB (532586 bytes); an image may be at most 500 "
+        "KB (512000 bytes)",
+    ],
+    "media-rules": [
+        "2: -: media/media-rules/leftover.png is not shown by any node; remove it or add it to "
+        "a node's `media`",
+        "23: arrival: media[0]: `transcript` belongs to an audio clip, not to an image",
+        "26: arrival: media[1]: `alt` belongs to an image, not to audio",
+        "27: arrival: media[2]: `words.svg` is refused: it contains text (<text>) (line 2 of "
+        "the SVG): words in a picture are not translated; put them in `alt` or "
+        "`long_description`",
+        "29: arrival: media[3]: `moving.svg` is refused: it contains animation (<animate>) "
+        "(line 2 of the SVG)",
+        "41: end: media[0]: media are shown in scenes with choices, not at an ending; put the "
+        "item on the node before it",
+    ],
+    "media-svg-external": [
+        "21: arrival: media[0]: `remote.svg` is refused: `href` refers to "
+        "`https://example.org/tracker.png` outside the file (line 4 of the SVG); only "
+        "references to parts of the same file (`#id`) are allowed",
+        "21: arrival: media[0]: `remote.svg` is refused: `xlink:href` refers to `other.svg#box` "
+        "outside the file (line 5 of the SVG); only references to parts of the same file "
+        "(`#id`) are allowed",
+        "21: arrival: media[0]: `remote.svg` is refused: `href` refers to "
+        "`data:image/png;base64,iVBORw0KGgo=` outside the file (line 6 of the SVG); only "
+        "references to parts of the same file (`#id`) are allowed",
+        "21: arrival: media[0]: `remote.svg` is refused: `href` refers to `javascript:alert(1)` "
+        "outside the file (line 7 of the SVG); only references to parts of the same file "
+        "(`#id`) are allowed",
+        "23: arrival: media[1]: `styles.svg` is refused: its style sheet imports another file "
+        "(@import) (line 2 of the SVG)",
+        "23: arrival: media[1]: `styles.svg` is refused: its style refers to "
+        "`https://example.org/a.css` outside the file (line 2 of the SVG); only `url(#id)` is "
+        "allowed",
+        "23: arrival: media[1]: `styles.svg` is refused: its style refers to "
+        "`https://example.org/p.svg#x` outside the file (line 3 of the SVG); only `url(#id)` is "
+        "allowed",
+    ],
+    "media-svg-script": [
+        "21: arrival: media[0]: `script.svg` is refused: it contains a script (line 3 of the SVG)",
+        "23: arrival: media[1]: `handler.svg` is refused: it has an event handler (`onload`) "
+        "(line 1 of the SVG)",
+        "25: arrival: media[2]: `foreign.svg` is refused: it contains foreign content "
+        "(<foreignObject>) (line 2 of the SVG)",
+        "25: arrival: media[2]: `foreign.svg` is refused: it contains <div>, which is not an "
+        "SVG element (line 3 of the SVG); save it as plain SVG",
+        "27: arrival: media[3]: `entities.svg` is refused: it declares a DTD or entities (line "
+        "2 of the SVG)",
+    ],
+    "media-traversal": [
+        "21: arrival: media[0]: `../../unknown-next.yaml` points outside "
+        "media/media-traversal/; name a file in that folder",
+        "23: arrival: media[1]: `/etc/hostname.png` is an absolute path; name a file in "
+        "media/media-traversal/",
+        "25: arrival: media[2]: `plans/room.svg` is not a plain file name in "
+        "media/media-traversal/ (letters, digits, `.`, `_` and `-`; no folders)",
+    ],
+    "media-wrong-type": [
+        "21: arrival: media[0]: `photo.png`: its bytes are JPEG, not PNG as its name says",
+        "23: arrival: media[1]: `picture.svg`: its bytes are PNG, not SVG as its name says",
+        "25: arrival: media[2]: `voice.mp3`: its bytes are not MP3 as its name says (nor any "
+        "other format this tool accepts)",
+        "27: arrival: media[3]: `animation.gif`: an image must be one of .svg, .png, .jpg, "
+        ".jpeg, .webp",
+    ],
     # hostile input
     "alias-bomb": [
         "3: -: YAML aliases (`*a`) are not allowed in case files; write the value out in full"

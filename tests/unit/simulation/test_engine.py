@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import pytest
@@ -200,17 +199,6 @@ def test_per_request_calls_never_analyse_the_graph_again(
     state = State.from_json(tour, state.to_json())
     score(tour, state)
     debrief(tour, choose(tour, choose(tour, state, "refer-with-consent"), "warm-handover"))
-
-
-def test_a_choice_submission_costs_microseconds(tour: Case, play: Play) -> None:
-    saved = play(tour, "private-exam", "phone-interpreter", "review-chart").to_json()
-    rounds = 2000
-    began = time.perf_counter()
-    for _ in range(rounds):
-        state = State.from_json(tour, saved)
-        choose(tour, state, "back-to-patient").to_json()
-    per_round = (time.perf_counter() - began) / rounds
-    assert per_round < 500e-6  # typically ~30 µs; re-analysing the case would take ms
 
 
 def test_a_state_at_a_node_the_case_does_not_have_is_invalid(tour: Case) -> None:
