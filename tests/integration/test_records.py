@@ -93,6 +93,9 @@ def test_a_record_in_each_language_with_extractable_text(library_tool, lang):
     learner = Learner(library_tool, lang=lang)
     debrief = learner.play_to_the_debrief()
     assert "/play/record" in debrief.text
+    for script in re.findall(r'<script src="([^"]+)"', debrief.text):  # debrief.js among them
+        assert learner.browser.http.get(library_tool.base_url + script).status_code == 200
+    assert "debrief.js" in debrief.text
 
     response = learner.record()
 
