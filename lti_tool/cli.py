@@ -479,7 +479,7 @@ def admin_create_user(username: str, password: str) -> None:
 # -- cases ----------------------------------------------------------------------------------
 
 
-@main.group()
+@main.group(cls=click.Group)  # content only: no app, no database, no keys
 def cases() -> None:
     """Case files."""
 
@@ -652,7 +652,7 @@ def grades_resend(ids: tuple[int, ...], all_failed: bool, all_pending: bool) -> 
 # -- translations ---------------------------------------------------------------------------
 
 
-@main.group()
+@main.group(cls=click.Group)  # files only: no app, no database, no keys
 def i18n() -> None:
     """Translation catalogs (see docs/translating.md)."""
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -101,3 +104,13 @@ def test_the_stale_command_prints_each_entry_with_how_it_was_checked():
     assert "(stored-copy)" in result.output
     fresh = runner.invoke(main, ["cases", "stale", "--today", "2026-12-08", "--strict"])
     assert fresh.exit_code == 0, fresh.output
+
+
+def test_content_commands_need_no_database_and_no_keys(tmp_path):
+    """`cases` and `i18n` read files only: an operator or a translator runs them anywhere."""
+    env = {**os.environ, "DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none",
+           "LTI_TOOL_INSTANCE_PATH": str(tmp_path), "LTI_TOOL_KEY_ENCRYPTION_KEY": ""}  # fmt: skip
+    for command in (["cases", "stale"], ["cases", "check", "--no-table"], ["i18n", "check"]):
+        done = subprocess.run([sys.executable, "-m", "lti_tool.cli", *command], env=env,
+                              capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
+        assert done.returncode == 0, (command, done.stderr[-800:])
