@@ -107,10 +107,22 @@ def test_the_stale_command_prints_each_entry_with_how_it_was_checked():
 
 
 def test_content_commands_need_no_database_and_no_keys(tmp_path):
-    """`cases` and `i18n` read files only: an operator or a translator runs them anywhere."""
-    env = {**os.environ, "DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none",
+    """`cases` and `i18n` read files only: they run where the tool's database holds signing
+    keys that this shell cannot decrypt (no LTI_TOOL_KEY_ENCRYPTION_KEY)."""
+    from tests.support.live import KEY_ENCRYPTION_KEY
+
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'tool.sqlite3'}",
            "LTI_TOOL_INSTANCE_PATH": str(tmp_path), "LTI_TOOL_KEY_ENCRYPTION_KEY": ""}  # fmt: skip
+
+    def run(*command: str, **extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "lti_tool.cli", *command],
+                              env={**env, **extra}, capture_output=True, text=True, timeout=300,
+                              check=False)  # fmt: skip
+
+    for setup in (["db", "upgrade"], ["keys", "generate"]):
+        done = run(*setup, LTI_TOOL_KEY_ENCRYPTION_KEY=KEY_ENCRYPTION_KEY)
+        assert done.returncode == 0, done.stderr[-800:]
+    assert run("keys", "list").returncode != 0  # the app itself refuses to start like this
     for command in (["cases", "stale"], ["cases", "check", "--no-table"], ["i18n", "check"]):
-        done = subprocess.run([sys.executable, "-m", "lti_tool.cli", *command], env=env,
-                              capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
+        done = run(*command)
         assert done.returncode == 0, (command, done.stderr[-800:])
